@@ -1,0 +1,1 @@
+return MemServe.Cli.CliApp.Run(args);
