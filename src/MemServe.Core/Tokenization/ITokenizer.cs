@@ -1,7 +1,7 @@
 namespace MemServe.Tokenization;
 
 /// <summary>
-/// Text ↔ token ids for one model. The engine depends on this seam; <see cref="Tokenizer"/> is the
+/// Text ↔ token ids for one model. The engine depends on this seam; <c>Tokenizer</c> is the
 /// implementation that reads Hugging Face <c>tokenizer.json</c>. Implementations are immutable after
 /// construction and thread-safe.
 /// </summary>
