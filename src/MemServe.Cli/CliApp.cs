@@ -1,11 +1,67 @@
+using MemServe.Cli.Commands;
+
 namespace MemServe.Cli;
 
-/// <summary>The memserve command line; commands are wired in as they land.</summary>
+/// <summary>The <c>memserve</c> command line: parses the command word and dispatches.</summary>
 internal static class CliApp
 {
+    private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal)
+    {
+        "json", "all", "ignore-eos", "sequential", "add-special-tokens", "add-generation-prompt", "no-stream", "help",
+    };
+
+    private const string Usage = """
+        usage: memserve <command> [options]        (every command takes --model DIR; without it, the embedded default model)
+
+          demo            stream one generation, then a burst of concurrent requests with a throughput/TTFT table
+          generate        --prompt TEXT | --prompt-ids 1,2,3 | --requests FILE.jsonl [--sequential]
+                          [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--seed S]
+                          [--ignore-eos] [--stop TEXT] [--json]
+          logits          --prompt-ids 1,2,3 [--top K] [--all] [--json]
+          tokenize        --tokenizer DIR (--text TEXT | --jsonl FILE) [--add-special-tokens] [--json]
+          info            [--json]
+          export-default  --out DIR
+
+        common options: --threads N (compute threads; default: all cores), --memory-mb N (engine memory budget)
+        """;
+
     public static int Run(string[] args)
     {
-        Console.Error.WriteLine("usage: memserve <command> [options]");
-        return args.Length == 0 ? 2 : 2;
+        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        {
+            Console.Out.WriteLine(Usage);
+            return args.Length == 0 ? 2 : 0;
+        }
+        try
+        {
+            CliArgs parsed = CliArgs.Parse(args, s_flags);
+            TextWriter output = Console.Out;
+            return parsed.Command switch
+            {
+                "generate" => GenerateCommand.Run(parsed, output),
+                "demo" => DemoCommand.Run(parsed, output),
+                "logits" => LogitsCommand.Run(parsed, output),
+                "tokenize" => TokenizeCommand.Run(parsed, output),
+                "info" => InfoCommand.Run(parsed, output),
+                "export-default" => ExportDefaultCommand.Run(parsed, output),
+                _ => throw new CliUsageException($"unknown command '{parsed.Command}'"),
+            };
+        }
+        catch (CliUsageException ex)
+        {
+            Console.Error.WriteLine($"memserve: {ex.Message}");
+            Console.Error.WriteLine(Usage);
+            return 2;
+        }
+        catch (MemServeException ex)
+        {
+            Console.Error.WriteLine($"memserve: {ex.GetType().Name}: {ex.Message}");
+            return 1;
+        }
+        catch (IOException ex)
+        {
+            Console.Error.WriteLine($"memserve: {ex.Message}");
+            return 1;
+        }
     }
 }

@@ -1,0 +1,54 @@
+using System.Globalization;
+using MemServe.Memory;
+using MemServe.Model;
+
+namespace MemServe.Cli.Commands;
+
+/// <summary><c>memserve info [--model DIR] [--json]</c>: configuration, parameter count, dtype and memory use.</summary>
+internal static class InfoCommand
+{
+    public static int Run(CliArgs args, TextWriter output)
+    {
+        string? directory = args.Get("model");
+        bool json = args.Has("json");
+        args.ThrowIfUnused();
+
+        using LoadedModel model = LoadedModel.Load(directory);
+        ModelConfig c = model.Config;
+        long parameters = model.ParameterCount;
+        if (json)
+        {
+            JsonOut.Line(output, w =>
+            {
+                w.WriteString("name", model.Name);
+                w.WriteString("model_type", c.ModelType);
+                w.WriteNumber("parameters", parameters);
+                w.WriteString("dtype", model.WeightDType.SafetensorsName());
+                w.WriteNumber("weights_bytes", model.Weights.TotalBytes);
+                w.WriteNumber("hidden_size", c.HiddenSize);
+                w.WriteNumber("intermediate_size", c.IntermediateSize);
+                w.WriteNumber("num_hidden_layers", c.NumLayers);
+                w.WriteNumber("num_attention_heads", c.NumHeads);
+                w.WriteNumber("num_key_value_heads", c.NumKvHeads);
+                w.WriteNumber("head_dim", c.HeadDim);
+                w.WriteNumber("vocab_size", c.VocabSize);
+                w.WriteNumber("max_position_embeddings", c.MaxPositionEmbeddings);
+                w.WriteNumber("kv_bytes_per_token", KvBytesPerToken(c));
+            });
+            return 0;
+        }
+        var inv = CultureInfo.InvariantCulture;
+        output.WriteLine($"model            {model.Name} ({model.Directory ?? "embedded default"})");
+        output.WriteLine($"architecture     {c.ModelType}: {c.NumLayers} layers, hidden {c.HiddenSize}, ffn {c.IntermediateSize}");
+        output.WriteLine($"attention        {c.NumHeads} heads / {c.NumKvHeads} kv heads, head_dim {c.HeadDim}{(c.QkNorm ? ", q/k norm" : "")}{(c.AttentionBias ? ", qkv bias" : "")}");
+        output.WriteLine($"rope             theta {c.RopeTheta.ToString(inv)}, scaling {c.RopeScaling.Kind}");
+        output.WriteLine($"vocab            {c.VocabSize} (tokenizer {model.Tokenizer.VocabSize}), context {c.MaxPositionEmbeddings}");
+        output.WriteLine($"embeddings       {(c.TieWordEmbeddings ? "tied" : "untied")}");
+        output.WriteLine($"parameters       {parameters.ToString("N0", inv)}");
+        output.WriteLine($"weights          {model.WeightDType.SafetensorsName()}, {MemoryBudget.Format(model.Weights.TotalBytes)}");
+        output.WriteLine($"KV cache         {MemoryBudget.Format(KvBytesPerToken(c))} per token (FP32)");
+        return 0;
+    }
+
+    private static long KvBytesPerToken(ModelConfig c) => 2L * c.NumLayers * c.KvDim * sizeof(float);
+}
