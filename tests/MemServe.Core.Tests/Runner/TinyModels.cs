@@ -42,7 +42,7 @@ public static class TinyModels
             "llama-rope-llama3" => config with
             {
                 RopeTheta = 500000,
-                RopeScaling = new RopeScaling(RopeScalingKind.Llama3, 8, 1, 4, 32),
+                RopeScaling = new RopeScaling(RopeScalingKind.Llama3, 8, 1, 4, 64), // frequencies fall in all three bands
             },
             "llama-rope-linear" => config with { RopeScaling = new RopeScaling(RopeScalingKind.Linear, 4) },
             "mistral" => config with { ModelType = "mistral", NumKvHeads = 1, RopeTheta = 1e6 },
