@@ -25,9 +25,12 @@ public sealed unsafe class ComputeThreadPool : IDisposable
     private void* _context;
     private int _itemCount;
     private int _grain;
-    private int _nextChunk;     // next chunk index to claim
-    private int _pendingWorkers; // workers still running the current job
-    private long _generation;   // bumped per job; workers wait for a change
+    private int _chunkCount;
+    private int _completedChunks;
+    // (job generation << 32) | next chunk to claim. A thread may run a chunk only after claiming it
+    // with a CAS in the current generation, so a late worker never touches a later job's state, and
+    // the caller waits for chunks, not for workers that have not woken up yet.
+    private long _claim;
     private volatile bool _stopping;
     private ExceptionDispatchInfo? _failure;
 
@@ -52,7 +55,7 @@ public sealed unsafe class ComputeThreadPool : IDisposable
     /// <paramref name="grain"/> items and returns when all are done. The body receives
     /// (context, begin, end, threadIndex) with threadIndex in [0, <see cref="ThreadCount"/>); each thread
     /// index runs on one thread at a time, so per-thread scratch may be indexed by it. An exception in
-    /// any chunk is rethrown here after all threads stopped.
+    /// any chunk is rethrown here after all chunks finished.
     /// </summary>
     public void Run(delegate*<void*, int, int, int, void> body, void* context, int itemCount, int grain)
     {
@@ -68,49 +71,54 @@ public sealed unsafe class ComputeThreadPool : IDisposable
         _context = context;
         _itemCount = itemCount;
         _grain = grain;
-        _nextChunk = 0;
+        _chunkCount = chunks;
+        _completedChunks = 0;
         _failure = null;
-        _done.Reset();
-        Volatile.Write(ref _pendingWorkers, _workers.Length);
-        Interlocked.Increment(ref _generation);
+        long generation = (Volatile.Read(ref _claim) >> 32) + 1;
+        Interlocked.Exchange(ref _claim, generation << 32); // publishes the job
         foreach (Worker w in _workers) w.Wake.Set();
 
-        RunChunks(0);
-        WaitForWorkers();
+        RunChunks(generation, 0);
+        WaitForChunks();
         _failure?.Throw();
     }
 
-    private void RunChunks(int threadIndex)
+    private void RunChunks(long generation, int threadIndex)
     {
-        try
+        while (true)
         {
-            int grain = _grain, count = _itemCount;
-            while (true)
+            long claim = Volatile.Read(ref _claim);
+            if (claim >> 32 != generation) return;
+            int chunk = (int)claim;
+            if (chunk >= _chunkCount) return;
+            if (Interlocked.CompareExchange(ref _claim, claim + 1, claim) != claim) continue;
+            int begin = chunk * _grain;
+            try
             {
-                int chunk = Interlocked.Increment(ref _nextChunk) - 1;
-                int begin = chunk * grain;
-                if (begin >= count) break;
-                _body(_context, begin, Math.Min(count, begin + grain), threadIndex);
+                _body(_context, begin, Math.Min(_itemCount, begin + _grain), threadIndex);
             }
-        }
-        catch (Exception ex)
-        {
-            _failure ??= ExceptionDispatchInfo.Capture(ex);
-            Volatile.Write(ref _nextChunk, int.MaxValue / 2); // others stop claiming
+            catch (Exception ex)
+            {
+                Interlocked.CompareExchange(ref _failure, ExceptionDispatchInfo.Capture(ex), null);
+            }
+            if (Interlocked.Increment(ref _completedChunks) == _chunkCount) _done.Set();
         }
     }
 
-    private void WaitForWorkers()
+    private void WaitForChunks()
     {
         long start = Stopwatch.GetTimestamp();
-        while (Volatile.Read(ref _pendingWorkers) != 0)
+        while (Volatile.Read(ref _completedChunks) != _chunkCount)
         {
-            if (Stopwatch.GetTimestamp() - start > s_spinTicks)
+            if (Stopwatch.GetTimestamp() - start <= s_spinTicks)
             {
-                _done.Wait();
-                return;
+                Thread.SpinWait(8);
+                continue;
             }
-            Thread.SpinWait(8);
+            // Reset, re-check, then park: a stale Set left by the previous job only costs a loop turn.
+            _done.Reset();
+            if (Volatile.Read(ref _completedChunks) == _chunkCount) return;
+            _done.Wait();
         }
     }
 
@@ -120,12 +128,12 @@ public sealed unsafe class ComputeThreadPool : IDisposable
         while (true)
         {
             long start = Stopwatch.GetTimestamp();
-            while (Volatile.Read(ref _generation) == seen && !_stopping)
+            while (Volatile.Read(ref _claim) >> 32 == seen && !_stopping)
             {
                 if (Stopwatch.GetTimestamp() - start > s_spinTicks)
                 {
                     self.Wake.Reset();
-                    if (Volatile.Read(ref _generation) != seen || _stopping) break;
+                    if (Volatile.Read(ref _claim) >> 32 != seen || _stopping) break;
                     self.Wake.Wait();
                     start = Stopwatch.GetTimestamp();
                 }
@@ -135,9 +143,8 @@ public sealed unsafe class ComputeThreadPool : IDisposable
                 }
             }
             if (_stopping) return;
-            seen = Volatile.Read(ref _generation);
-            RunChunks(self.Index);
-            if (Interlocked.Decrement(ref _pendingWorkers) == 0) _done.Set();
+            seen = Volatile.Read(ref _claim) >> 32;
+            RunChunks(seen, self.Index);
         }
     }
 
