@@ -38,12 +38,13 @@ internal static class BpeTrainer
         }
 
         (int[] Symbols, int Count)[] words = CountWords(corpus, ids);
+        var pairs = new PairIndex();
+        for (int w = 0; w < words.Length; w++) pairs.Add(words, w, +1);
+
         var merges = new List<(string, string)>(maxMerges);
-        var pairCounts = new Dictionary<long, int>();
         while (merges.Count < maxMerges)
         {
-            CountPairs(words, pairCounts);
-            (int left, int right, int count) = BestPair(pairCounts);
+            (int left, int right, int count) = pairs.Best();
             if (count < minPairCount) break;
 
             string merged = vocab[left] + vocab[right];
@@ -54,7 +55,12 @@ internal static class BpeTrainer
                 vocab.Add(merged);
             }
             merges.Add((vocab[left], vocab[right]));
-            for (int w = 0; w < words.Length; w++) words[w].Symbols = ApplyMerge(words[w].Symbols, left, right, mergedId);
+            foreach (int w in pairs.TakeWordsWith(left, right))
+            {
+                pairs.Add(words, w, -1);
+                words[w].Symbols = ApplyMerge(words[w].Symbols, left, right, mergedId);
+                pairs.Add(words, w, +1);
+            }
         }
         return new BpeModel(vocab, merges);
     }
@@ -78,34 +84,6 @@ internal static class BpeTrainer
             words[i] = (symbols, counts[pieces[i]]);
         }
         return words;
-    }
-
-    private static void CountPairs((int[] Symbols, int Count)[] words, Dictionary<long, int> pairCounts)
-    {
-        pairCounts.Clear();
-        foreach (var (symbols, count) in words)
-        {
-            for (int i = 0; i + 1 < symbols.Length; i++)
-            {
-                long key = ((long)symbols[i] << 32) | (uint)symbols[i + 1];
-                pairCounts[key] = pairCounts.GetValueOrDefault(key) + count;
-            }
-        }
-    }
-
-    private static (int Left, int Right, int Count) BestPair(Dictionary<long, int> pairCounts)
-    {
-        long bestKey = long.MaxValue;
-        int bestCount = 0;
-        foreach (var (key, count) in pairCounts)
-        {
-            if (count > bestCount || (count == bestCount && key < bestKey))
-            {
-                bestKey = key;
-                bestCount = count;
-            }
-        }
-        return bestCount == 0 ? (0, 0, 0) : ((int)(bestKey >> 32), (int)(bestKey & 0xFFFF_FFFF), bestCount);
     }
 
     private static int[] ApplyMerge(int[] symbols, int left, int right, int merged)
@@ -136,5 +114,58 @@ internal static class BpeTrainer
             }
         }
         return result.ToArray();
+    }
+
+    /// <summary>Pair counts over all words, updated incrementally, plus which words hold each pair.</summary>
+    private sealed class PairIndex
+    {
+        private readonly Dictionary<long, int> _counts = new();
+        private readonly Dictionary<long, HashSet<int>> _words = new();
+
+        /// <summary>Adds (<paramref name="sign"/> = +1) or removes (−1) word <paramref name="w"/>'s pairs.</summary>
+        public void Add((int[] Symbols, int Count)[] words, int w, int sign)
+        {
+            var (symbols, count) = words[w];
+            for (int i = 0; i + 1 < symbols.Length; i++)
+            {
+                long key = Key(symbols[i], symbols[i + 1]);
+                int updated = _counts.GetValueOrDefault(key) + sign * count;
+                if (updated > 0) _counts[key] = updated;
+                else _counts.Remove(key);
+                if (sign > 0)
+                {
+                    if (!_words.TryGetValue(key, out HashSet<int>? set)) _words[key] = set = [];
+                    set.Add(w);
+                }
+            }
+        }
+
+        /// <summary>The most frequent pair; ties go to the lower left id, then the lower right id.</summary>
+        public (int Left, int Right, int Count) Best()
+        {
+            long bestKey = long.MaxValue;
+            int bestCount = 0;
+            foreach (var (key, count) in _counts)
+            {
+                if (count > bestCount || (count == bestCount && key < bestKey))
+                {
+                    bestKey = key;
+                    bestCount = count;
+                }
+            }
+            return bestCount == 0 ? (0, 0, 0) : ((int)(bestKey >> 32), (int)(bestKey & 0xFFFF_FFFF), bestCount);
+        }
+
+        /// <summary>The words that may hold the pair (some entries may be stale), forgetting them.</summary>
+        public int[] TakeWordsWith(int left, int right)
+        {
+            long key = Key(left, right);
+            if (!_words.Remove(key, out HashSet<int>? set)) return [];
+            int[] result = [.. set];
+            Array.Sort(result);
+            return result;
+        }
+
+        private static long Key(int left, int right) => ((long)left << 32) | (uint)right;
     }
 }

@@ -84,5 +84,64 @@ internal static class DefaultCorpus
         In the end, a good server is a careful accountant. It knows where every byte lives, who is using it,
         and when it can be reused. It keeps the work it has already done, shares it when it can, and throws
         it away only when something more valuable needs the space. That is what it means to serve with memory.
+
+        Early computers remembered very little. A machine that filled a room might hold a few thousand words in
+        rings of magnetized ferrite, each ring threaded by hand with copper wire. Programmers counted every
+        cell and invented clever tricks to reuse them: overlays, swapped segments, self-modifying routines.
+        Later came drums, tapes, spinning platters, and finally solid chips that forget nothing until the power
+        fails. Each generation was larger, cheaper, and hungrier than the one before, and each one taught the
+        same lesson again: whatever capacity you build, someone will find a way to fill it by Friday.
+
+        Walk through a modern data center and you will hear it before you see it. Fans roar behind perforated
+        doors; cold air rises from the raised floor and hot air leaves through ducts above the racks. Cables
+        are bundled in neat colored looms, labeled at both ends. Technicians carry spare drives, power supplies
+        and optical transceivers on small carts. Somewhere among those racks, a graphics accelerator with
+        eighty gigabytes of high-bandwidth memory is holding the attention keys of strangers' conversations,
+        waiting for their next sentence.
+
+        Cooking offers a familiar comparison. A chef prepares stocks, sauces and chopped vegetables before the
+        restaurant opens, because preparing them per order would be hopelessly slow. That preparation is called
+        mise en place. During the evening rush, the station keeps the most useful ingredients within reach,
+        moves others to the walk-in refrigerator, and throws away whatever has spoiled. A kitchen that manages
+        its shelves well serves more guests with fewer cooks; a kitchen that hoards everything runs out of room.
+
+        Consider these figures for one hypothetical deployment: 4 replicas, 32 layers each, 8 key-value heads,
+        128 dimensions per head, 2 bytes per element. One token therefore needs 2 x 32 x 8 x 128 x 2 = 131,072
+        bytes of cache, roughly 128 KiB. A context of 8,192 tokens occupies a full gigabyte. With 40 GB free,
+        a replica holds about 40 such contexts, or 320 shorter ones of 1,024 tokens. Doubling throughput usually
+        means halving something else: latency targets, context lengths, or precision.
+
+        "Why did my request wait so long?" asked the developer.
+        "Because the queue was full," replied the operator. "Yesterday's traffic peaked at 9:45, and every
+        replica was busy prefilling enormous documents."
+        "Couldn't you have reused their prefixes?"
+        "We did, partially. Most documents began with identical instructions, so roughly 70% of prompt tokens
+        came straight from cache. Without that, you'd have waited twice as long."
+
+        Weather changes slowly, then suddenly. Morning fog lifts from the valley; by afternoon, thunderclouds
+        gather over distant hills. Farmers watch barometers, sailors watch horizons, and engineers watch
+        dashboards. Every profession learns its own signals: a falling pressure reading, a shifting wind, a
+        climbing error rate. Recognizing early warnings is half the craft; responding calmly is the other half.
+
+        Good interfaces are boring in the best sense. GenerateAsync returns an asynchronous stream of updates;
+        each update carries a token identifier, a fragment of text, and perhaps a finish reason such as stop or
+        length. Options have sensible defaults: temperature zero means greedy decoding, max_tokens limits the
+        output, and a seed makes sampling reproducible. Errors explain themselves: InvalidRequestException says
+        which field was wrong and why, while MemoryBudgetExceededException reports requested and available bytes.
+
+        Languages borrow words freely. English took algebra from Arabic, kindergarten from German, ketchup from
+        Hokkien, and robot from Czech. Tokenizers trained on mixed text therefore meet surprising spellings,
+        accents, emoji, mathematical symbols and programming syntax. Because byte-level models fall back to
+        individual bytes, nothing is ever truly unknown; unusual inputs simply cost more tokens.
+
+        Gardeners prune in winter so that trees grow stronger in spring. Removing weak branches lets sunlight
+        reach healthy ones. Systems benefit from similar discipline: delete unused features, retire obsolete
+        configuration switches, simplify tangled dependencies. Fewer moving parts mean fewer surprises, quicker
+        builds, shorter reviews, and happier maintainers years later.
+
+        Finally, remember the humans. Behind each request sits somebody drafting an email, translating a
+        recipe, debugging a stubborn function, or simply curious about the world. Fast responses feel polite;
+        consistent ones feel trustworthy. Engineering choices ripple outward into thousands of small moments,
+        and quietly decide whether people enjoy using the software or merely tolerate it.
         """;
 }

@@ -4,8 +4,9 @@ namespace MemServe.Model;
 
 /// <summary>
 /// Generates the default model's weights: BF16, Hugging Face tensor names, PyTorch Linear shapes
-/// <c>[out_features, in_features]</c>. One SplitMix64 stream with a constant seed fills the tensors in a
-/// fixed order, so every call yields identical bytes. Projections and embeddings are normal-ish with
+/// <c>[out_features, in_features]</c>. Each tensor is filled from its own SplitMix64 stream, seeded from a
+/// constant and the tensor's position in a fixed order, so the bytes are identical on every call and do
+/// not depend on how the fill is spread over threads. Projections and embeddings are normal-ish with
 /// std 0.02; the projections that write into the residual stream (o_proj, down_proj) are scaled by
 /// 1/√(2·layers) so the stream stays near unit scale through all layers; RMSNorm weights are 1.
 /// </summary>
@@ -19,29 +20,36 @@ internal static class DefaultWeights
         var source = new InMemoryTensorSource();
         try
         {
-            var rng = new SplitMix64(Seed);
+            var randomFills = new List<(string Name, float Std)>();
             int hidden = config.HiddenSize;
             float residualStd = Std / MathF.Sqrt(2f * config.NumLayers);
 
-            Random(source, ref rng, "model.embed_tokens.weight", Std, config.VocabSize, hidden);
+            Random(source, randomFills, "model.embed_tokens.weight", Std, config.VocabSize, hidden);
             for (int layer = 0; layer < config.NumLayers; layer++)
             {
                 string p = $"model.layers.{layer}.";
-                Random(source, ref rng, p + "self_attn.q_proj.weight", Std, config.QueryDim, hidden);
-                Random(source, ref rng, p + "self_attn.k_proj.weight", Std, config.KvDim, hidden);
-                Random(source, ref rng, p + "self_attn.v_proj.weight", Std, config.KvDim, hidden);
-                Random(source, ref rng, p + "self_attn.o_proj.weight", residualStd, hidden, config.QueryDim);
-                Random(source, ref rng, p + "mlp.gate_proj.weight", Std, config.IntermediateSize, hidden);
-                Random(source, ref rng, p + "mlp.up_proj.weight", Std, config.IntermediateSize, hidden);
-                Random(source, ref rng, p + "mlp.down_proj.weight", residualStd, hidden, config.IntermediateSize);
+                Random(source, randomFills, p + "self_attn.q_proj.weight", Std, config.QueryDim, hidden);
+                Random(source, randomFills, p + "self_attn.k_proj.weight", Std, config.KvDim, hidden);
+                Random(source, randomFills, p + "self_attn.v_proj.weight", Std, config.KvDim, hidden);
+                Random(source, randomFills, p + "self_attn.o_proj.weight", residualStd, hidden, config.QueryDim);
+                Random(source, randomFills, p + "mlp.gate_proj.weight", Std, config.IntermediateSize, hidden);
+                Random(source, randomFills, p + "mlp.up_proj.weight", Std, config.IntermediateSize, hidden);
+                Random(source, randomFills, p + "mlp.down_proj.weight", residualStd, hidden, config.IntermediateSize);
                 Ones(source, p + "input_layernorm.weight", hidden);
                 Ones(source, p + "post_attention_layernorm.weight", hidden);
             }
             Ones(source, "model.norm.weight", hidden);
             if (!config.TieWordEmbeddings)
             {
-                Random(source, ref rng, "lm_head.weight", Std, config.VocabSize, hidden);
+                Random(source, randomFills, "lm_head.weight", Std, config.VocabSize, hidden);
             }
+
+            // Tensors were all allocated above (the source is not thread-safe to add to); filling is.
+            Parallel.For(0, randomFills.Count, i =>
+            {
+                source.TryGetTensor(randomFills[i].Name, out TensorRef tensor);
+                Fill(tensor, randomFills[i].Std, new SplitMix64(Seed + (ulong)i * 0x9E37_79B9_7F4A_7C15UL));
+            });
             return source;
         }
         catch
@@ -51,9 +59,15 @@ internal static class DefaultWeights
         }
     }
 
-    private static void Random(InMemoryTensorSource source, ref SplitMix64 rng, string name, float std, int rows, int cols)
+    private static void Random(InMemoryTensorSource source, List<(string, float)> fills, string name, float std, int rows, int cols)
     {
-        Span<ushort> values = MemoryMarshal.Cast<byte, ushort>(source.Add(name, DType.BF16, rows, cols));
+        source.Add(name, DType.BF16, rows, cols);
+        fills.Add((name, std));
+    }
+
+    private static unsafe void Fill(TensorRef tensor, float std, SplitMix64 rng)
+    {
+        var values = new Span<ushort>((void*)tensor.Pointer, checked((int)tensor.ElementCount));
         for (int i = 0; i < values.Length; i++)
         {
             values[i] = HalfPrecision.FloatToBF16(std * rng.NextNormalish());
