@@ -1,0 +1,152 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using MemServe.Model;
+
+namespace MemServe.Compute;
+
+/// <summary>One projection of a (possibly fused) matmul: <c>Y[t, r] = X[t, :] · W[r, :] + Bias[r]</c>.</summary>
+internal readonly unsafe struct MatMulTarget(WeightMatrix w, float* bias, float* y, int yStride)
+{
+    /// <summary>The weights.</summary>
+    public WeightMatrix W { get; } = w;
+
+    /// <summary>FP32 bias of W.Rows floats, or null.</summary>
+    public float* Bias { get; } = bias;
+
+    /// <summary>Output, (tokens, YStride).</summary>
+    public float* Y { get; } = y;
+
+    /// <summary>Floats between output rows.</summary>
+    public int YStride { get; } = yStride;
+}
+
+/// <summary>
+/// Multi-threaded matmul of FP32 activations with F32/F16/BF16 weights. Output rows are split across
+/// the pool; several projections sharing one input (q/k/v, gate/up) run as one job so the threads meet
+/// at one barrier instead of three. F32 and BF16 weights are widened in registers; F16 rows are converted
+/// in tiles of <see cref="F16TileRows"/> rows into per-thread scratch first (no F16 vector loads in .NET),
+/// then reused across all tokens. No allocations.
+/// </summary>
+internal sealed unsafe class MatMul
+{
+    /// <summary>Rows converted at a time for F16 weights.</summary>
+    public const int F16TileRows = 8;
+
+    private readonly ComputeThreadPool _pool;
+    private readonly float* _scratch;       // (thread, F16TileRows, _maxCols)
+    private readonly int _maxCols;
+
+    /// <summary>Creates a matmul over <paramref name="pool"/> with F16 scratch for inputs up to
+    /// <paramref name="maxCols"/> wide; <paramref name="scratch"/> must hold
+    /// <see cref="ScratchFloats"/>(pool.ThreadCount, maxCols) floats and outlive this object.</summary>
+    public MatMul(ComputeThreadPool pool, float* scratch, int maxCols)
+    {
+        _pool = pool;
+        _scratch = scratch;
+        _maxCols = maxCols;
+    }
+
+    /// <summary>Scratch floats needed for <paramref name="threads"/> threads and inputs up to <paramref name="maxCols"/>.</summary>
+    public static long ScratchFloats(int threads, int maxCols) => (long)threads * F16TileRows * maxCols;
+
+    /// <summary>Single projection: <c>y[t, r] = x[t, :] · w[r, :] (+ bias[r])</c> for t in [0, tokens).</summary>
+    public void Run(float* x, int xStride, int tokens, WeightMatrix w, float* bias, float* y, int yStride)
+    {
+        var job = new Job { X = x, XStride = xStride, Tokens = tokens, Count = 1, Scratch = _scratch, MaxCols = _maxCols };
+        job.Targets[0] = new MatMulTarget(w, bias, y, yStride);
+        Dispatch(ref job, w.Rows, w.Cols);
+    }
+
+    /// <summary>Fused projections sharing input <paramref name="x"/> (all weights have the same Cols).</summary>
+    public void Run(float* x, int xStride, int tokens, in MatMulTarget a, in MatMulTarget b, in MatMulTarget c = default)
+    {
+        var job = new Job { X = x, XStride = xStride, Tokens = tokens, Count = c.Y == null ? 2 : 3, Scratch = _scratch, MaxCols = _maxCols };
+        job.Targets[0] = a;
+        job.Targets[1] = b;
+        job.Targets[2] = c;
+        int rows = a.W.Rows + b.W.Rows + (c.Y == null ? 0 : c.W.Rows);
+        Dispatch(ref job, rows, a.W.Cols);
+    }
+
+    private void Dispatch(ref Job job, int totalRows, int cols)
+    {
+        if (cols > _maxCols) throw new ArgumentOutOfRangeException(nameof(cols), cols, $"matmul input width exceeds the scratch width {_maxCols}");
+        // Aim for ~8 chunks per thread (dynamic balance), chunks of at least 8 rows, multiple of 4.
+        int grain = Math.Max(8, totalRows / (_pool.ThreadCount * 8));
+        grain = (grain + 3) & ~3;
+        fixed (Job* p = &job) _pool.Run(&Body, p, totalRows, grain);
+    }
+
+    private static void Body(void* context, int begin, int end, int thread)
+    {
+        Job* job = (Job*)context;
+        int offset = 0;
+        for (int k = 0; k < job->Count; k++)
+        {
+            MatMulTarget t = job->Targets[k];
+            int lo = Math.Max(begin - offset, 0), hi = Math.Min(end - offset, t.W.Rows);
+            if (lo < hi) RunRows(job, t, lo, hi, thread);
+            offset += t.W.Rows;
+        }
+    }
+
+    private static void RunRows(Job* job, in MatMulTarget t, int lo, int hi, int thread)
+    {
+        WeightMatrix w = t.W;
+        switch (w.DType)
+        {
+            case DType.F32:
+                MatMulKernels.Rows<F32Loader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
+                break;
+            case DType.BF16:
+                MatMulKernels.Rows<Bf16Loader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
+                break;
+            default:
+                RunF16Rows(job, w, t.Y, t.YStride, lo, hi, thread);
+                break;
+        }
+        if (t.Bias != null) AddBias(t.Bias, t.Y, t.YStride, job->Tokens, lo, hi);
+    }
+
+    private static void RunF16Rows(Job* job, WeightMatrix w, float* y, int yStride, int lo, int hi, int thread)
+    {
+        int cols = w.Cols;
+        float* tile = job->Scratch + (long)thread * F16TileRows * job->MaxCols;
+        for (int r0 = lo; r0 < hi; r0 += F16TileRows)
+        {
+            int rows = Math.Min(F16TileRows, hi - r0);
+            var src = new ReadOnlySpan<Half>(w.Row(r0), rows * cols);
+            TensorPrimitives.ConvertToSingle(src, new Span<float>(tile, rows * cols));
+            // The tile is rows × cols FP32, so row k of the tile is output row r0 + k.
+            MatMulKernels.Rows<F32Loader>((byte*)tile, (long)cols * sizeof(float), cols, job->X, job->XStride, job->Tokens,
+                y + r0, yStride, 0, rows);
+        }
+    }
+
+    private static void AddBias(float* bias, float* y, int yStride, int tokens, int lo, int hi)
+    {
+        var b = new ReadOnlySpan<float>(bias + lo, hi - lo);
+        for (int t = 0; t < tokens; t++)
+        {
+            var row = new Span<float>(y + (long)t * yStride + lo, hi - lo);
+            TensorPrimitives.Add(row, b, row);
+        }
+    }
+
+    private struct Job
+    {
+        public float* X;        // (Tokens, XStride)
+        public int XStride;
+        public int Tokens;
+        public int Count;       // targets in use
+        public float* Scratch;  // (thread, F16TileRows, MaxCols)
+        public int MaxCols;
+        public Targets3 Targets;
+    }
+
+    [InlineArray(3)]
+    private struct Targets3
+    {
+        private MatMulTarget _element;
+    }
+}

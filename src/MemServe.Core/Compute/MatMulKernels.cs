@@ -1,0 +1,156 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+
+namespace MemServe.Compute;
+
+/// <summary>
+/// Register-tiled dot-product micro-kernels for <c>y[t, r] = x[t, :] · W[r, :]</c> over a range of weight
+/// rows, single-threaded. Tokens go in groups of 4 against pairs of rows (8 accumulators: each loaded
+/// weight vector feeds 4 FMAs); leftover tokens use 1 token × 4 rows (the GEMV shape, which streams each
+/// weight row once). 16-wide loops when <see cref="Vector512"/> is accelerated, then 8-wide, then scalar.
+/// </summary>
+internal static unsafe class MatMulKernels
+{
+    /// <summary>
+    /// Computes rows [<paramref name="rowBegin"/>, <paramref name="rowEnd"/>) of the output for all
+    /// <paramref name="tokens"/> tokens. <paramref name="w"/> points at row 0 of a matrix with
+    /// <paramref name="rowBytes"/> bytes per row; <paramref name="y"/>[t * yStride + r] receives the result.
+    /// </summary>
+    public static void Rows<L>(byte* w, long rowBytes, int n, float* x, int xStride, int tokens,
+        float* y, int yStride, int rowBegin, int rowEnd)
+        where L : struct, IRowLoader
+    {
+        int t = 0;
+        for (; t + 4 <= tokens; t += 4)
+        {
+            float* x0 = x + (long)t * xStride;
+            float* y0 = y + (long)t * yStride;
+            int r = rowBegin;
+            for (; r + 2 <= rowEnd; r += 2)
+            {
+                Dot4x2<L>(w + r * rowBytes, w + (r + 1) * rowBytes, n, x0, xStride, y0 + r, yStride);
+            }
+            for (; r < rowEnd; r++)
+            {
+                for (int j = 0; j < 4; j++) y0[(long)j * yStride + r] = Dot1x1<L>(w + r * rowBytes, x0 + (long)j * xStride, n);
+            }
+        }
+        for (; t < tokens; t++)
+        {
+            float* xt = x + (long)t * xStride;
+            float* yt = y + (long)t * yStride;
+            int r = rowBegin;
+            for (; r + 4 <= rowEnd; r += 4)
+            {
+                Dot1x4<L>(w + r * rowBytes, rowBytes, n, xt, yt + r);
+            }
+            for (; r < rowEnd; r++) yt[r] = Dot1x1<L>(w + r * rowBytes, xt, n);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4x2<L>(byte* w0, byte* w1, int n, float* x, int xs, float* y, int ys) where L : struct, IRowLoader
+    {
+        float* x1 = x + xs, x2 = x1 + xs, x3 = x2 + xs;
+        int i = 0;
+        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default;
+        Vector512<float> a20 = default, a21 = default, a30 = default, a31 = default;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512<float> v0 = L.Load512(w0, i), v1 = L.Load512(w1, i);
+                Vector512<float> b = Vector512.Load(x + i);
+                a00 = Vector512.FusedMultiplyAdd(v0, b, a00); a01 = Vector512.FusedMultiplyAdd(v1, b, a01);
+                b = Vector512.Load(x1 + i);
+                a10 = Vector512.FusedMultiplyAdd(v0, b, a10); a11 = Vector512.FusedMultiplyAdd(v1, b, a11);
+                b = Vector512.Load(x2 + i);
+                a20 = Vector512.FusedMultiplyAdd(v0, b, a20); a21 = Vector512.FusedMultiplyAdd(v1, b, a21);
+                b = Vector512.Load(x3 + i);
+                a30 = Vector512.FusedMultiplyAdd(v0, b, a30); a31 = Vector512.FusedMultiplyAdd(v1, b, a31);
+            }
+        }
+        Vector256<float> c00 = default, c01 = default, c10 = default, c11 = default;
+        Vector256<float> c20 = default, c21 = default, c30 = default, c31 = default;
+        for (; i + 8 <= n; i += 8)
+        {
+            Vector256<float> v0 = L.Load256(w0, i), v1 = L.Load256(w1, i);
+            Vector256<float> b = Vector256.Load(x + i);
+            c00 = Vector256.FusedMultiplyAdd(v0, b, c00); c01 = Vector256.FusedMultiplyAdd(v1, b, c01);
+            b = Vector256.Load(x1 + i);
+            c10 = Vector256.FusedMultiplyAdd(v0, b, c10); c11 = Vector256.FusedMultiplyAdd(v1, b, c11);
+            b = Vector256.Load(x2 + i);
+            c20 = Vector256.FusedMultiplyAdd(v0, b, c20); c21 = Vector256.FusedMultiplyAdd(v1, b, c21);
+            b = Vector256.Load(x3 + i);
+            c30 = Vector256.FusedMultiplyAdd(v0, b, c30); c31 = Vector256.FusedMultiplyAdd(v1, b, c31);
+        }
+        float s00 = Vector512.Sum(a00) + Vector256.Sum(c00), s01 = Vector512.Sum(a01) + Vector256.Sum(c01);
+        float s10 = Vector512.Sum(a10) + Vector256.Sum(c10), s11 = Vector512.Sum(a11) + Vector256.Sum(c11);
+        float s20 = Vector512.Sum(a20) + Vector256.Sum(c20), s21 = Vector512.Sum(a21) + Vector256.Sum(c21);
+        float s30 = Vector512.Sum(a30) + Vector256.Sum(c30), s31 = Vector512.Sum(a31) + Vector256.Sum(c31);
+        for (; i < n; i++)
+        {
+            float v0 = L.Load1(w0, i), v1 = L.Load1(w1, i);
+            s00 += v0 * x[i]; s01 += v1 * x[i];
+            s10 += v0 * x1[i]; s11 += v1 * x1[i];
+            s20 += v0 * x2[i]; s21 += v1 * x2[i];
+            s30 += v0 * x3[i]; s31 += v1 * x3[i];
+        }
+        y[0] = s00; y[1] = s01;
+        y += ys; y[0] = s10; y[1] = s11;
+        y += ys; y[0] = s20; y[1] = s21;
+        y += ys; y[0] = s30; y[1] = s31;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot1x4<L>(byte* w, long rowBytes, int n, float* x, float* y) where L : struct, IRowLoader
+    {
+        byte* w1 = w + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+        int i = 0;
+        Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16)
+            {
+                Vector512<float> b = Vector512.Load(x + i);
+                a0 = Vector512.FusedMultiplyAdd(L.Load512(w, i), b, a0);
+                a1 = Vector512.FusedMultiplyAdd(L.Load512(w1, i), b, a1);
+                a2 = Vector512.FusedMultiplyAdd(L.Load512(w2, i), b, a2);
+                a3 = Vector512.FusedMultiplyAdd(L.Load512(w3, i), b, a3);
+            }
+        }
+        Vector256<float> c0 = default, c1 = default, c2 = default, c3 = default;
+        for (; i + 8 <= n; i += 8)
+        {
+            Vector256<float> b = Vector256.Load(x + i);
+            c0 = Vector256.FusedMultiplyAdd(L.Load256(w, i), b, c0);
+            c1 = Vector256.FusedMultiplyAdd(L.Load256(w1, i), b, c1);
+            c2 = Vector256.FusedMultiplyAdd(L.Load256(w2, i), b, c2);
+            c3 = Vector256.FusedMultiplyAdd(L.Load256(w3, i), b, c3);
+        }
+        float s0 = Vector512.Sum(a0) + Vector256.Sum(c0), s1 = Vector512.Sum(a1) + Vector256.Sum(c1);
+        float s2 = Vector512.Sum(a2) + Vector256.Sum(c2), s3 = Vector512.Sum(a3) + Vector256.Sum(c3);
+        for (; i < n; i++)
+        {
+            float b = x[i];
+            s0 += L.Load1(w, i) * b; s1 += L.Load1(w1, i) * b;
+            s2 += L.Load1(w2, i) * b; s3 += L.Load1(w3, i) * b;
+        }
+        y[0] = s0; y[1] = s1; y[2] = s2; y[3] = s3;
+    }
+
+    private static float Dot1x1<L>(byte* w, float* x, int n) where L : struct, IRowLoader
+    {
+        int i = 0;
+        Vector512<float> a = default;
+        if (Vector512.IsHardwareAccelerated)
+        {
+            for (; i + 16 <= n; i += 16) a = Vector512.FusedMultiplyAdd(L.Load512(w, i), Vector512.Load(x + i), a);
+        }
+        Vector256<float> c = default;
+        for (; i + 8 <= n; i += 8) c = Vector256.FusedMultiplyAdd(L.Load256(w, i), Vector256.Load(x + i), c);
+        float s = Vector512.Sum(a) + Vector256.Sum(c);
+        for (; i < n; i++) s += L.Load1(w, i) * x[i];
+        return s;
+    }
+}

@@ -1,0 +1,33 @@
+using System.Numerics.Tensors;
+using MemServe.Model;
+
+namespace MemServe.Compute;
+
+/// <summary>Widens stored F32/F16/BF16 elements to FP32 (embedding rows, small vectors at bind time).</summary>
+internal static unsafe class WeightConvert
+{
+    /// <summary>Converts <paramref name="count"/> elements at <paramref name="source"/> (of <paramref name="dtype"/>) into <paramref name="destination"/>.</summary>
+    public static void ToSingle(byte* source, DType dtype, int count, float* destination)
+    {
+        var dst = new Span<float>(destination, count);
+        switch (dtype)
+        {
+            case DType.F32:
+                new ReadOnlySpan<float>(source, count).CopyTo(dst);
+                break;
+            case DType.F16:
+                TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(source, count), dst);
+                break;
+            case DType.BF16:
+                var src = new ReadOnlySpan<ushort>(source, count);
+                for (int i = 0; i < count; i++) dst[i] = BitConverter.UInt32BitsToSingle((uint)src[i] << 16);
+                break;
+            default:
+                throw new ArgumentOutOfRangeException(nameof(dtype), dtype, "unsupported weight dtype");
+        }
+    }
+
+    /// <summary>Converts row <paramref name="row"/> of <paramref name="matrix"/> into <paramref name="destination"/> (Cols floats).</summary>
+    public static void Row(WeightMatrix matrix, int row, float* destination) =>
+        ToSingle(matrix.Row(row), matrix.DType, matrix.Cols, destination);
+}

@@ -1,0 +1,201 @@
+using MemServe.Compute;
+using MemServe.Memory;
+using MemServe.Model;
+
+namespace MemServe.Runner;
+
+/// <summary>
+/// Runs Llama-family models (llama, mistral, qwen2 with q/k/v biases, qwen3 with q/k norm) on the CPU with
+/// SIMD kernels, for a range of layers over a paged KV cache, with the semantics of Hugging Face's
+/// <c>*ForCausalLM</c>.
+/// <para><b>Weights</b> stay in their stored dtype (F32, F16 or BF16), borrowed zero-copy from the
+/// <see cref="ITensorSource"/> (which must outlive the runner) and widened to FP32 in registers inside the
+/// kernels: decode is memory-bound, so half the weight bytes is half the time, and there is one copy of the
+/// weights. Only norm and bias vectors are copied (as FP32). Activations, KV and logits are FP32.</para>
+/// <para><b>Memory</b>: the bound tensors' bytes are charged to <see cref="CpuRunnerOptions.Budget"/> as
+/// Weights at construction, scratch (activations for MaxBatchTokens, logits for MaxBatchSequences × vocab,
+/// attention and F16 workspaces) as Scratch; both are released on <see cref="Dispose"/>.</para>
+/// <para><b>Threads</b>: owns a <see cref="ComputeThreadPool"/>. Not thread-safe: one caller at a time.</para>
+/// </summary>
+public sealed unsafe class CpuModelRunner : IModelRunner
+{
+    private readonly LlamaWeights _weights;
+    private readonly RunnerScratch _s;
+    private readonly ComputeThreadPool _pool;
+    private readonly MatMul _matMul;
+    private readonly DecoderLayer _layer;
+    private readonly Rope _rope;
+    private readonly NativeFloatMemory _hiddenMemory;
+    private readonly ForwardOutput? _logitsOutput;
+    private bool _disposed;
+
+    /// <summary>Binds the weights of <paramref name="options"/>' layer range from <paramref name="weights"/> and
+    /// allocates scratch. Throws <see cref="MissingTensorException"/>, <see cref="TensorShapeException"/> or
+    /// <see cref="MemoryBudgetExceededException"/> naming the tensor or allocation at fault.</summary>
+    public CpuModelRunner(ModelConfig config, ITensorSource weights, CpuRunnerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(options);
+        ValidateOptions(config, options);
+        Config = config;
+        Layers = options.Layers ?? LayerRange.All(config.NumLayers);
+        MaxBatchTokens = options.MaxBatchTokens;
+        MaxBatchSequences = options.MaxBatchSequences;
+        KvLayout = new KvCacheLayout(Layers.Start, Layers.Count, config.NumKvHeads, config.HeadDim, options.BlockTokens);
+        _weights = new LlamaWeights(config, weights, Layers, options.Budget);
+        try
+        {
+            _pool = new ComputeThreadPool(options.Threads);
+            _s = new RunnerScratch(config, MaxBatchTokens, MaxBatchSequences, _pool.ThreadCount, options.BlockTokens, _weights.HasHead, options.Budget);
+        }
+        catch
+        {
+            _pool?.Dispose();
+            _weights.Dispose();
+            throw;
+        }
+        _matMul = new MatMul(_pool, _s.F16Tiles, _s.F16MaxCols);
+        _layer = new DecoderLayer(config, _s, _pool, _matMul);
+        _rope = new Rope(config);
+        _hiddenMemory = new NativeFloatMemory(_s.X, MaxBatchTokens * config.HiddenSize);
+        if (_weights.HasHead)
+        {
+            _logitsOutput = new ForwardOutput(null, new NativeFloatMemory(_s.Logits, MaxBatchSequences * config.VocabSize).Memory, config.VocabSize);
+        }
+    }
+
+    /// <inheritdoc />
+    public ModelConfig Config { get; }
+
+    /// <inheritdoc />
+    public LayerRange Layers { get; }
+
+    /// <inheritdoc />
+    public int MaxBatchTokens { get; }
+
+    /// <inheritdoc />
+    public int MaxBatchSequences { get; }
+
+    /// <inheritdoc />
+    public KvCacheLayout KvLayout { get; }
+
+    /// <summary>Compute threads in use, the caller included.</summary>
+    public int ThreadCount => _pool.ThreadCount;
+
+    /// <summary>Bytes of weights bound (and charged): zero-copy matrices plus FP32 norm/bias vectors.</summary>
+    public long WeightBytes => _weights.BoundBytes;
+
+    /// <inheritdoc />
+    public ForwardOutput Forward(ForwardBatch batch, LayerRange layers, HiddenStates? hiddenIn = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ForwardValidator.Validate(this, batch, layers, hiddenIn);
+        int tokens = batch.TokenCount, hidden = Config.HiddenSize;
+        if (layers.Start == 0) Embed(batch.TokenIds);
+        else hiddenIn!.Data.Span[..(tokens * hidden)].CopyTo(new Span<float>(_s.X, tokens * hidden));
+        _rope.FillTable(batch.Positions, _s.RopeTable);
+        FlattenBlockTables(batch);
+
+        fixed (int* positions = batch.Positions, tokenBlocks = _s.TokenBlocks, blockIds = _s.BlockIds)
+        {
+            var attention = new AttentionArgs
+            {
+                Q = _s.Q, Out = _s.Attention, Tokens = tokens,
+                NumHeads = Config.NumHeads, NumKvHeads = Config.NumKvHeads, HeadDim = Config.HeadDim,
+                Scale = 1f / MathF.Sqrt(Config.HeadDim),
+                Positions = positions, TokenBlocks = tokenBlocks, BlockIds = blockIds,
+                Arena = batch.KvCache.BlockCount > 0 ? batch.KvCache.Block(0) : null,
+                BlockFloats = KvLayout.BlockFloats, HeadStride = KvLayout.BlockTokens * Config.HeadDim,
+                BlockTokens = KvLayout.BlockTokens,
+                Workspace = _s.AttentionWorkspace, WorkspaceFloats = _s.AttentionWorkspaceFloats,
+            };
+            for (int l = layers.Start; l < layers.End; l++)
+            {
+                _layer.Run(_weights.Layer(l), l, tokens, KvLayout, ref attention);
+            }
+        }
+
+        if (layers.End == Config.NumLayers)
+        {
+            ComputeLogits(batch);
+            return _logitsOutput!;
+        }
+        var hiddenOut = new HiddenStates(_hiddenMemory.Memory[..(tokens * hidden)], tokens, hidden);
+        return new ForwardOutput(hiddenOut, Memory<float>.Empty, Config.VocabSize);
+    }
+
+    private void Embed(ReadOnlySpan<int> tokenIds)
+    {
+        for (int t = 0; t < tokenIds.Length; t++)
+        {
+            WeightConvert.Row(_weights.Embedding, tokenIds[t], _s.X + (long)t * Config.HiddenSize);
+        }
+    }
+
+    private void FlattenBlockTables(ForwardBatch batch)
+    {
+        int total = 0;
+        foreach (ForwardSequence seq in batch.Sequences) total += KvLayout.BlocksFor(seq.TotalTokens);
+        _s.EnsureBlockIds(total);
+        int next = 0;
+        foreach (ForwardSequence seq in batch.Sequences)
+        {
+            int count = KvLayout.BlocksFor(seq.TotalTokens);
+            seq.BlockTable.AsSpan(0, count).CopyTo(_s.BlockIds.AsSpan(next));
+            _s.TokenBlocks.AsSpan(seq.TokenStart, seq.NewTokens).Fill(next);
+            next += count;
+        }
+    }
+
+    /// <summary>Final norm and LM head for the last new token of each sequence that needs logits only.</summary>
+    private void ComputeLogits(ForwardBatch batch)
+    {
+        int hidden = Config.HiddenSize, vocab = Config.VocabSize, rows = 0;
+        ReadOnlySpan<ForwardSequence> sequences = batch.Sequences;
+        for (int i = 0; i < sequences.Length; i++)
+        {
+            if (!sequences[i].NeedsLogits) continue;
+            int last = sequences[i].TokenStart + sequences[i].NewTokens - 1;
+            RmsNorm.Row(_s.X + (long)last * hidden, _weights.FinalNorm, _s.HeadIn + (long)rows * hidden, hidden, (float)Config.RmsNormEps);
+            _s.LogitSequences[rows++] = i;
+        }
+        if (rows == 0) return;
+        _matMul.Run(_s.HeadIn, hidden, rows, _weights.LmHead, null, _s.Logits, vocab);
+        // Compact row k belongs to sequence LogitSequences[k] >= k: move from the last row down.
+        for (int k = rows - 1; k >= 0; k--)
+        {
+            int target = _s.LogitSequences[k];
+            if (target == k) continue;
+            new Span<float>(_s.Logits + (long)k * vocab, vocab).CopyTo(new Span<float>(_s.Logits + (long)target * vocab, vocab));
+        }
+    }
+
+    private static void ValidateOptions(ModelConfig config, CpuRunnerOptions options)
+    {
+        LayerRange all = LayerRange.All(config.NumLayers);
+        if (options.Layers is { } r && (r.Count <= 0 || !all.Contains(r)))
+        {
+            throw new ArgumentException($"Layer range {r} is empty or outside the model's {all}.", nameof(options));
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchTokens, 1, "options.MaxBatchTokens");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSequences, 1, "options.MaxBatchSequences");
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.BlockTokens, 1, "options.BlockTokens");
+        ArgumentOutOfRangeException.ThrowIfNegative(options.Threads, "options.Threads");
+        if (config.NumKvHeads <= 0 || config.NumHeads % config.NumKvHeads != 0 || config.HeadDim % 2 != 0)
+        {
+            throw new ModelConfigException(
+                $"Unsupported attention geometry: {config.NumHeads} heads over {config.NumKvHeads} KV heads, head_dim {config.HeadDim} (heads must be a multiple of KV heads, head_dim even).");
+        }
+    }
+
+    /// <summary>Stops the threads and frees scratch and the weight vectors; releases budget charges. Idempotent.</summary>
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        _pool.Dispose();
+        _s.Dispose();
+        _weights.Dispose();
+    }
+}

@@ -1,0 +1,27 @@
+using MemServe.Memory;
+
+namespace MemServe.Runner;
+
+/// <summary>How a <see cref="CpuModelRunner"/> is sized and which layers it holds.</summary>
+public sealed record CpuRunnerOptions
+{
+    /// <summary>Layers whose weights the runner binds; null means all layers, embedding and LM head included.
+    /// The embedding is bound only when the range starts at 0, the final norm and head only when it ends at the last layer.</summary>
+    public LayerRange? Layers { get; init; }
+
+    /// <summary>Most new tokens one Forward call accepts; activation scratch is sized for it. Default 512.</summary>
+    public int MaxBatchTokens { get; init; } = 512;
+
+    /// <summary>Most sequences one Forward call accepts; logits scratch is MaxBatchSequences × vocab. Default 64.</summary>
+    public int MaxBatchSequences { get; init; } = 64;
+
+    /// <summary>Compute threads, the calling thread included; 0 (default) means <see cref="Environment.ProcessorCount"/>.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Budget charged with the bound weights (<see cref="MemoryCategory.Weights"/>) and the scratch
+    /// (<see cref="MemoryCategory.Scratch"/>) for the runner's lifetime; null charges nothing.</summary>
+    public MemoryBudget? Budget { get; init; }
+
+    /// <summary>Tokens per KV block of the cache the runner reads and writes. Default <see cref="KvCacheLayout.DefaultBlockTokens"/>.</summary>
+    public int BlockTokens { get; init; } = KvCacheLayout.DefaultBlockTokens;
+}

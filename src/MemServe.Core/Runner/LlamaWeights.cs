@@ -1,0 +1,100 @@
+using MemServe.Compute;
+using MemServe.Memory;
+using MemServe.Model;
+
+namespace MemServe.Runner;
+
+/// <summary>
+/// Binds and validates the tensors of a layer range against a <see cref="ModelConfig"/>: only the layers
+/// of the range, the embedding only when the range starts at 0, the final norm and LM head (or the tied
+/// embedding) only when it ends at the last layer. Matrices stay zero-copy in the source; norm and bias
+/// vectors are widened into one small FP32 buffer. Charges the budget (Weights) with the bound bytes for
+/// its lifetime. Missing tensors throw <see cref="MissingTensorException"/>, wrong shapes
+/// <see cref="TensorShapeException"/>, both naming the tensor. Read-only after construction.
+/// </summary>
+internal sealed unsafe class LlamaWeights : IDisposable
+{
+    private readonly LayerWeights[] _layers;  // (range.Count)
+    private readonly NativeBuffer<float> _vectors;
+    private readonly MemoryBudget? _budget;
+    private long _chargedBytes;
+
+    public LlamaWeights(ModelConfig config, ITensorSource source, LayerRange range, MemoryBudget? budget)
+    {
+        Range = range;
+        _budget = budget;
+        var binder = new TensorBinder(config, source);
+        bool head = range.End == config.NumLayers;
+        TensorRef? embedding = range.Start == 0 ? binder.Matrix(LlamaTensorNames.Embedding, config.VocabSize, config.HiddenSize) : null;
+        TensorRef? lmHead = null, finalNorm = null;
+        if (head)
+        {
+            lmHead = config.TieWordEmbeddings
+                ? embedding ?? binder.Matrix(LlamaTensorNames.Embedding, config.VocabSize, config.HiddenSize)
+                : binder.Matrix(LlamaTensorNames.LmHead, config.VocabSize, config.HiddenSize);
+            finalNorm = binder.Vector(LlamaTensorNames.FinalNorm, config.HiddenSize);
+        }
+        var layerRefs = new LayerTensors[range.Count];
+        for (int i = 0; i < range.Count; i++) layerRefs[i] = LayerTensors.Bind(binder, config, range.Start + i);
+
+        long mapped = binder.MatrixBytes;
+        budget?.Charge(MemoryCategory.Weights, mapped, $"weights of layers {range} ({binder.MatrixCount} matrices)");
+        _chargedBytes = mapped;
+        try
+        {
+            _vectors = new NativeBuffer<float>(binder.VectorFloats, budget, MemoryCategory.Weights, $"norm and bias vectors of layers {range}");
+        }
+        catch
+        {
+            Dispose();
+            throw;
+        }
+
+        float* next = _vectors.Pointer;
+        _layers = new LayerWeights[range.Count];
+        for (int i = 0; i < range.Count; i++) _layers[i] = layerRefs[i].Load(ref next);
+        if (embedding is { } e) Embedding = WeightMatrix.From(e);
+        if (lmHead is { } h)
+        {
+            LmHead = WeightMatrix.From(h);
+            FinalNorm = LayerTensors.Widen(finalNorm, ref next);
+        }
+        HasEmbedding = embedding.HasValue;
+        HasHead = head;
+    }
+
+    /// <summary>The bound layer range.</summary>
+    public LayerRange Range { get; }
+
+    /// <summary>True when the embedding is bound (range starts at 0).</summary>
+    public bool HasEmbedding { get; }
+
+    /// <summary>True when the final norm and LM head are bound (range ends at the last layer).</summary>
+    public bool HasHead { get; }
+
+    /// <summary>[vocab, hidden]; valid when <see cref="HasEmbedding"/>.</summary>
+    public WeightMatrix Embedding { get; }
+
+    /// <summary>[vocab, hidden] (the embedding when tied); valid when <see cref="HasHead"/>.</summary>
+    public WeightMatrix LmHead { get; }
+
+    /// <summary>(hidden) FP32; valid when <see cref="HasHead"/>.</summary>
+    public float* FinalNorm { get; }
+
+    /// <summary>Bytes charged to the budget: zero-copy matrices plus the FP32 vector copies.</summary>
+    public long BoundBytes => _chargedBytes + (_vectors?.ByteLength ?? 0);
+
+    /// <summary>Weights of absolute layer <paramref name="layer"/> (inside <see cref="Range"/>).</summary>
+    public ref readonly LayerWeights Layer(int layer) => ref _layers[layer - Range.Start];
+
+    /// <summary>Releases the budget charge and the vector copies. Idempotent.</summary>
+    public void Dispose()
+    {
+        _vectors?.Dispose();
+        if (_chargedBytes > 0)
+        {
+            _budget?.Release(MemoryCategory.Weights, _chargedBytes);
+            _chargedBytes = 0;
+        }
+    }
+}

@@ -1,0 +1,67 @@
+using MemServe.Compute;
+
+namespace MemServe.Core.Tests.Compute;
+
+public unsafe class ComputeThreadPoolTests
+{
+    [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void Every_item_runs_exactly_once(int threads)
+    {
+        using var pool = new ComputeThreadPool(threads);
+        var counts = new int[1000];
+
+        fixed (int* p = counts)
+        {
+            for (int round = 0; round < 50; round++) pool.Run(&Increment, p, counts.Length, 7);
+        }
+
+        Assert.All(counts, c => Assert.Equal(50, c));
+    }
+
+    [Fact]
+    public void Thread_indices_stay_below_thread_count()
+    {
+        using var pool = new ComputeThreadPool(2);
+        var seen = new int[1000];
+
+        fixed (int* p = seen) pool.Run(&RecordThread, p, seen.Length, 1);
+
+        Assert.All(seen, t => Assert.InRange(t, 0, 1));
+    }
+
+    [Fact]
+    public void Exception_in_a_chunk_is_rethrown_to_the_caller()
+    {
+        using var pool = new ComputeThreadPool(2);
+
+        Assert.Throws<InvalidOperationException>(() => pool.Run(&Throw, null, 100, 1));
+        var counts = new int[10];
+        fixed (int* p = counts) pool.Run(&Increment, p, counts.Length, 1); // still usable afterwards
+        Assert.All(counts, c => Assert.Equal(1, c));
+    }
+
+    [Fact]
+    public void Zero_means_processor_count()
+    {
+        using var pool = new ComputeThreadPool(0);
+
+        Assert.Equal(Environment.ProcessorCount, pool.ThreadCount);
+    }
+
+    private static void Increment(void* context, int begin, int end, int thread)
+    {
+        int* counts = (int*)context;
+        for (int i = begin; i < end; i++) Interlocked.Increment(ref counts[i]);
+    }
+
+    private static void RecordThread(void* context, int begin, int end, int thread)
+    {
+        for (int i = begin; i < end; i++) ((int*)context)[i] = thread;
+    }
+
+    private static void Throw(void* context, int begin, int end, int thread) =>
+        throw new InvalidOperationException($"chunk {begin}");
+}

@@ -1,0 +1,116 @@
+using MemServe.Compute;
+using MemServe.Memory;
+using MemServe.Model;
+
+namespace MemServe.Core.Tests.Compute;
+
+/// <summary>The SIMD matmul against a scalar double-precision reference, on odd shapes with tails.</summary>
+public unsafe class MatMulTests
+{
+    public static TheoryData<DType, int, int, int, bool, int> Cases()
+    {
+        var data = new TheoryData<DType, int, int, int, bool, int>();
+        foreach (DType dtype in new[] { DType.F32, DType.F16, DType.BF16 })
+        {
+            foreach (int tokens in new[] { 1, 2, 3, 4, 5, 8, 9 })
+            {
+                data.Add(dtype, 67, 13, tokens, tokens % 2 == 1, tokens % 2 + 1);
+            }
+            data.Add(dtype, 75, 37, 6, true, 2);   // 16-wide, 8-wide and scalar tails
+            data.Add(dtype, 7, 5, 4, false, 2);    // narrower than one vector
+            data.Add(dtype, 256, 130, 1, false, 2); // GEMV over many chunks
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Matches_scalar_reference(DType dtype, int cols, int rows, int tokens, bool withBias, int threads)
+    {
+        var random = new Random(cols * 31 + rows * 7 + tokens);
+        using var weight = new NativeBuffer<byte>((long)rows * cols * dtype.SizeInBytes(), null, MemoryCategory.Weights, "w");
+        float[] w = RandomWeights(random, weight.Span, dtype, rows * cols);
+        float[] x = Random(random, tokens * cols);
+        float[] bias = Random(random, rows);
+        using var pool = new ComputeThreadPool(threads);
+        using var scratch = new NativeBuffer<float>(MatMul.ScratchFloats(threads, cols), null, MemoryCategory.Scratch, "s");
+        var matMul = new MatMul(pool, scratch.Pointer, cols);
+        var y = new float[tokens * rows];
+
+        fixed (float* px = x, pb = bias, py = y)
+        {
+            matMul.Run(px, cols, tokens, new WeightMatrix(weight.Pointer, dtype, rows, cols), withBias ? pb : null, py, rows);
+        }
+
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                double expected = withBias ? bias[r] : 0;
+                for (int i = 0; i < cols; i++) expected += (double)w[r * cols + i] * x[t * cols + i];
+                Assert.True(Math.Abs(expected - y[t * rows + r]) <= 1e-4 * (1 + Math.Abs(expected)),
+                    $"y[{t}, {r}] = {y[t * rows + r]}, expected {expected}");
+            }
+        }
+    }
+
+    [Fact]
+    public void Fused_projections_write_each_output()
+    {
+        var random = new Random(5);
+        const int cols = 33;
+        using var wa = new NativeBuffer<byte>(9 * cols * 2, null, MemoryCategory.Weights, "a");
+        using var wb = new NativeBuffer<byte>(6 * cols * 4, null, MemoryCategory.Weights, "b");
+        float[] a = RandomWeights(random, wa.Span, DType.BF16, 9 * cols);
+        float[] b = RandomWeights(random, wb.Span, DType.F32, 6 * cols);
+        float[] x = Random(random, 2 * cols);
+        using var pool = new ComputeThreadPool(2);
+        using var scratch = new NativeBuffer<float>(MatMul.ScratchFloats(2, cols), null, MemoryCategory.Scratch, "s");
+        var ya = new float[2 * 9];
+        var yb = new float[2 * 6];
+
+        fixed (float* px = x, pa = ya, pb = yb)
+        {
+            new MatMul(pool, scratch.Pointer, cols).Run(px, cols, 2,
+                new MatMulTarget(new WeightMatrix(wa.Pointer, DType.BF16, 9, cols), null, pa, 9),
+                new MatMulTarget(new WeightMatrix(wb.Pointer, DType.F32, 6, cols), null, pb, 6));
+        }
+
+        double expectedA = 0, expectedB = 0;
+        for (int i = 0; i < cols; i++) { expectedA += a[8 * cols + i] * x[cols + i]; expectedB += b[5 * cols + i] * x[cols + i]; }
+        Assert.Equal(expectedA, ya[9 + 8], 4);
+        Assert.Equal(expectedB, yb[6 + 5], 4);
+    }
+
+    private static float[] Random(Random random, int n)
+    {
+        var v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = (float)(random.NextDouble() * 2 - 1);
+        return v;
+    }
+
+    /// <summary>Writes random values as <paramref name="dtype"/> and returns what was stored, as floats.</summary>
+    private static float[] RandomWeights(Random random, Span<byte> bytes, DType dtype, int n)
+    {
+        float[] v = Random(random, n);
+        for (int i = 0; i < n; i++)
+        {
+            switch (dtype)
+            {
+                case DType.F32:
+                    BitConverter.TryWriteBytes(bytes.Slice(i * 4), v[i]);
+                    break;
+                case DType.F16:
+                    v[i] = (float)(Half)v[i];
+                    BitConverter.TryWriteBytes(bytes.Slice(i * 2), (Half)v[i]);
+                    break;
+                default:
+                    ushort bits = (ushort)(BitConverter.SingleToUInt32Bits(v[i]) >> 16);
+                    v[i] = BitConverter.UInt32BitsToSingle((uint)bits << 16);
+                    BitConverter.TryWriteBytes(bytes.Slice(i * 2), bits);
+                    break;
+            }
+        }
+        return v;
+    }
+}

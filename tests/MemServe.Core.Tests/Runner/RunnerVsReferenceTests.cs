@@ -1,0 +1,40 @@
+using MemServe.Model;
+
+namespace MemServe.Core.Tests.Runner;
+
+/// <summary>The fast runner against the slow reference, for every tiny architecture and dtype.</summary>
+public class RunnerVsReferenceTests
+{
+    [Theory]
+    [MemberData(nameof(TinyModels.AllCases), MemberType = typeof(TinyModels))]
+    public void Prefill_last_logits_match_reference(string kind, DType dtype)
+    {
+        var (config, weights) = TinyModels.Create(kind, dtype);
+        using var _ = weights;
+        using var harness = new RunnerHarness(config, weights);
+        int[] prompt = TinyModels.Tokens(11, config.VocabSize, seed: 7);
+
+        float[] actual = harness.Step(0, prompt);
+
+        float[][] expected = new ReferenceModel(config, weights).Forward(prompt);
+        LogitAssert.Close(expected[^1], actual, context: $"{kind} {dtype}");
+    }
+
+    [Theory]
+    [MemberData(nameof(TinyModels.AllCases), MemberType = typeof(TinyModels))]
+    public void Batch_of_sequences_needing_logits_matches_reference(string kind, DType dtype)
+    {
+        var (config, weights) = TinyModels.Create(kind, dtype, seed: 3);
+        using var _ = weights;
+        using var harness = new RunnerHarness(config, weights);
+        var reference = new ReferenceModel(config, weights);
+        int[][] prompts = [TinyModels.Tokens(5, config.VocabSize, 1), TinyModels.Tokens(9, config.VocabSize, 2), TinyModels.Tokens(2, config.VocabSize, 3)];
+
+        for (int s = 0; s < prompts.Length; s++) harness.Add(s, prompts[s], needsLogits: s != 1);
+        float[]?[] actual = harness.Run();
+
+        Assert.Null(actual[1]);
+        LogitAssert.Close(reference.Forward(prompts[0])[^1], actual[0]!, context: $"{kind} {dtype} seq 0");
+        LogitAssert.Close(reference.Forward(prompts[2])[^1], actual[2]!, context: $"{kind} {dtype} seq 2");
+    }
+}
