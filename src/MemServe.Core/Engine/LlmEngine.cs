@@ -230,8 +230,15 @@ public sealed class LlmEngine : ILlmEngine
         }
     }
 
-    private static IModelRunner CreateRunner(ModelConfig config, ITensorSource weights, LlmEngineOptions options, MemoryBudget budget) =>
-        throw new NotSupportedException("The CPU model runner is not available in this build yet.");
+    private static CpuModelRunner CreateRunner(ModelConfig config, ITensorSource weights, LlmEngineOptions options, MemoryBudget budget) =>
+        new(config, weights, new CpuRunnerOptions
+        {
+            MaxBatchTokens = options.MaxBatchTokens,
+            MaxBatchSequences = options.MaxRunningSequences,
+            Threads = options.Threads,
+            Budget = budget,
+            BlockTokens = options.BlockTokens,
+        });
 
     private Sequence CreateSequence(GenerationRequest request, int[] prompt)
     {

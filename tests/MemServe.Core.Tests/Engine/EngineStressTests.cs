@@ -1,10 +1,11 @@
 using MemServe.Engine;
 using MemServe.Memory;
+using MemServe.Core.Tests.Runner;
 using MemServe.Sampling;
 
 namespace MemServe.Core.Tests.Engine;
 
-[Collection(NativeMemoryCollection.Name)]
+[Collection(nameof(NativeMemoryLeakCollection))]
 public class EngineStressTests
 {
     private enum Ending { Complete, CancelToken, StopEnumerating, CancelledBeforeStart }

@@ -4,7 +4,7 @@ namespace MemServe.Core.Tests.Engine;
 
 /// <summary>
 /// One character per token: id 0 is BOS "&lt;s&gt;", id 1 is EOS "&lt;/s&gt;" (both special), ids 2..63 are
-/// a–z, A–Z, 0–9. <see cref="PoisonTokenId"/> makes the detokenizer throw, to test per-request failures.
+/// a–z, A–Z, 0–9; ids up to <see cref="VocabSize"/> beyond those decode as "[id]". <see cref="PoisonTokenId"/> makes the detokenizer throw, to test per-request failures.
 /// </summary>
 internal sealed class FakeTokenizer : ITokenizer
 {
@@ -12,7 +12,7 @@ internal sealed class FakeTokenizer : ITokenizer
     public const int Bos = 0;
     public const int Eos = 1;
 
-    public int VocabSize => Alphabet.Length + 2;
+    public int VocabSize { get; init; } = Alphabet.Length + 2;
 
     public int? BosTokenId => Bos;
 
@@ -50,7 +50,8 @@ internal sealed class FakeTokenizer : ITokenizer
     {
         Bos => skipSpecial ? "" : "<s>",
         Eos => skipSpecial ? "" : "</s>",
-        _ => Alphabet[id - 2].ToString(),
+        _ when id - 2 < Alphabet.Length => Alphabet[id - 2].ToString(),
+        _ => $"[{id}]",
     };
 
     private sealed class Detokenizer(FakeTokenizer owner, bool skipSpecial) : IIncrementalDetokenizer
