@@ -1,0 +1,47 @@
+using MemServe.Sampling;
+
+namespace MemServe.Engine;
+
+/// <summary>
+/// One generation job: a prompt (text or token ids, exactly one of the two) and how to continue it.
+/// Immutable; the engine validates it up front and names the offending property in an
+/// <see cref="InvalidRequestException"/>.
+/// </summary>
+public sealed record GenerationRequest
+{
+    /// <summary>Prompt text, tokenised by the engine's tokenizer. Set this or <see cref="PromptTokenIds"/>.</summary>
+    public string? Prompt { get; init; }
+
+    /// <summary>Prompt token ids, used as given. Set this or <see cref="Prompt"/>.</summary>
+    public IReadOnlyList<int>? PromptTokenIds { get; init; }
+
+    /// <summary>How tokens are chosen. Default: <see cref="SamplingParameters.Default"/>.</summary>
+    public SamplingParameters Sampling { get; init; } = SamplingParameters.Default;
+
+    /// <summary>Most tokens to generate (≥ 1). Generation also stops at the context limit. Default 256.</summary>
+    public int MaxTokens { get; init; } = 256;
+
+    /// <summary>Token ids that end generation (finish reason Stop). The id is reported but its text is not
+    /// part of the output. The model's EOS ids are added unless <see cref="IgnoreEos"/>.</summary>
+    public IReadOnlyList<int> StopTokenIds { get; init; } = [];
+
+    /// <summary>Strings that end generation (finish reason Stop). Text that could still become a stop
+    /// string is held back, and the stop string itself is not part of the output.</summary>
+    public IReadOnlyList<string> StopStrings { get; init; } = [];
+
+    /// <summary>Keep generating past the model's EOS tokens. Default false.</summary>
+    public bool IgnoreEos { get; init; }
+
+    /// <summary>For a text <see cref="Prompt"/>: let the tokenizer add its special tokens (e.g. BOS). Default true.</summary>
+    public bool AddSpecialTokens { get; init; } = true;
+
+    /// <summary>When the admission queue is full: wait for room (true, the default) or fail at once with
+    /// <see cref="EngineOverloadedException"/> (false).</summary>
+    public bool WaitForAdmission { get; init; } = true;
+
+    /// <summary>A request for <paramref name="prompt"/> with default settings.</summary>
+    public static GenerationRequest FromPrompt(string prompt) => new() { Prompt = prompt };
+
+    /// <summary>A request for <paramref name="promptTokenIds"/> with default settings.</summary>
+    public static GenerationRequest FromTokens(IReadOnlyList<int> promptTokenIds) => new() { PromptTokenIds = promptTokenIds };
+}

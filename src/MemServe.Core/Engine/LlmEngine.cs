@@ -1,0 +1,287 @@
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Threading.Channels;
+using MemServe.Diagnostics;
+using MemServe.Memory;
+using MemServe.Model;
+using MemServe.Runner;
+using MemServe.Tokenization;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MemServe.Engine;
+
+/// <summary>
+/// The in-process engine: a model runner, a paged KV cache sized from the memory budget, and one engine
+/// thread that batches every caller's requests continuously. Thread-safe for any number of callers.
+/// </summary>
+/// <remarks>
+/// Disposing stops the engine thread after its current step and ends every queued, waiting and running
+/// request: their enumerators throw <see cref="ObjectDisposedException"/> (a caller's own cancellation
+/// throws <see cref="OperationCanceledException"/> instead). Then the runner, the KV cache and, with
+/// <see cref="LlmEngineOptions.OwnsWeights"/>, the weights are freed.
+/// </remarks>
+public sealed class LlmEngine : ILlmEngine
+{
+    private readonly IModelRunner _runner;
+    private readonly MemoryBudget _budget;
+    private readonly KvBlockStorage _storage;
+    private readonly KvBlockPool _pool;
+    private readonly Scheduler _scheduler;
+    private readonly Channel<Sequence> _admissions;
+    private readonly EngineLoop _loop;
+    private readonly RequestValidator _validator;
+    private readonly EngineCounters _counters;
+    private readonly ITensorSource? _ownedWeights;
+    private readonly int[] _eosTokenIds;
+    private readonly TimeProvider _time;
+    private readonly int _admissionCapacity;
+    private long _nextRequestId;
+    private int _disposed;
+
+    /// <summary>Builds an engine over <paramref name="runner"/> (which charged its weights and scratch to
+    /// <paramref name="budget"/>); the KV pool takes what the budget has left. The engine owns the runner
+    /// from here on (and <paramref name="weights"/> when <see cref="LlmEngineOptions.OwnsWeights"/>).</summary>
+    internal LlmEngine(IModelRunner runner, MemoryBudget budget, ITokenizer tokenizer, LlmEngineOptions options,
+        ITensorSource? weights, ILoggerFactory? loggerFactory)
+    {
+        ArgumentNullException.ThrowIfNull(runner);
+        ArgumentNullException.ThrowIfNull(budget);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        ModelConfig config = runner.Config;
+        ILogger logger = loggerFactory?.CreateLogger<LlmEngine>() ?? NullLogger<LlmEngine>.Instance;
+        _runner = runner;
+        _budget = budget;
+        _time = options.TimeProvider;
+        _ownedWeights = options.OwnsWeights ? weights : null;
+        _admissionCapacity = options.AdmissionQueueCapacity;
+        Tokenizer = tokenizer;
+        ModelInfo = ModelInfo.Describe(options.ModelName, config, weights);
+
+        int maxRunning = Math.Min(options.MaxRunningSequences, runner.MaxBatchSequences);
+        int maxBatchTokens = Math.Min(options.MaxBatchTokens, runner.MaxBatchTokens);
+        int modelContext = Math.Min(config.MaxPositionEmbeddings, options.MaxContextTokens ?? int.MaxValue);
+        KvCacheLayout layout = runner.KvLayout;
+        int blocks = KvPoolSizing.BlockCount(budget, layout, options.MaxKvBlocks, maxRunning, modelContext);
+        _storage = new KvBlockStorage(layout, blocks, budget);
+        _pool = new KvBlockPool(_storage);
+        ContextLimit = (int)Math.Min(modelContext, (long)blocks * layout.BlockTokens);
+        _validator = new RequestValidator(tokenizer, config.VocabSize, modelContext, blocks, layout.BlockTokens);
+        _eosTokenIds = EosTokenIds(config, tokenizer);
+
+        _counters = new EngineCounters(_time);
+        _admissions = Channel.CreateBounded<Sequence>(new BoundedChannelOptions(options.AdmissionQueueCapacity)
+        {
+            SingleReader = true,
+            FullMode = BoundedChannelFullMode.Wait,
+        });
+        _scheduler = new Scheduler(_pool, maxBatchTokens, maxRunning, _counters, logger);
+        _loop = new EngineLoop(runner, _scheduler, _admissions.Reader, _counters, _time, logger, waitingLookahead: maxRunning);
+        EngineLog.EngineStarted(logger, blocks, layout.BlockTokens, ContextLimit, maxRunning);
+        _loop.Start();
+    }
+
+    /// <summary>
+    /// Creates an engine for a Llama-family model: builds the CPU runner (which charges weights and
+    /// scratch to a budget of <see cref="LlmEngineOptions.MemoryBudgetBytes"/>), then gives the KV pool what
+    /// the budget has left, minus a small reserve. <paramref name="weights"/> must outlive the engine; with
+    /// <see cref="LlmEngineOptions.OwnsWeights"/> the engine disposes them. On failure nothing is disposed.
+    /// </summary>
+    /// <exception cref="MemoryBudgetExceededException">The budget cannot hold the weights, the scratch and one KV block.</exception>
+    public static LlmEngine Create(ModelConfig config, ITensorSource weights, ITokenizer tokenizer, LlmEngineOptions options,
+        ILoggerFactory? loggerFactory = null)
+    {
+        ArgumentNullException.ThrowIfNull(config);
+        ArgumentNullException.ThrowIfNull(weights);
+        ArgumentNullException.ThrowIfNull(tokenizer);
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var budget = new MemoryBudget(options.MemoryBudgetBytes);
+        if (weights.TotalBytes > budget.LimitBytes)
+        {
+            throw new MemoryBudgetExceededException(
+                $"Memory budget exceeded: the weights need {MemoryBudget.Format(weights.TotalBytes)} but " +
+                $"LlmEngineOptions.MemoryBudgetBytes is {MemoryBudget.Format(budget.LimitBytes)}.");
+        }
+        IModelRunner runner = CreateRunner(config, weights, options, budget);
+        try
+        {
+            return new LlmEngine(runner, budget, tokenizer, options, weights, loggerFactory);
+        }
+        catch
+        {
+            runner.Dispose();
+            throw;
+        }
+    }
+
+    /// <inheritdoc />
+    public ModelInfo ModelInfo { get; }
+
+    /// <inheritdoc />
+    public ITokenizer Tokenizer { get; }
+
+    /// <summary>Most tokens (prompt + output) one request can reach: the model's context, capped by
+    /// <see cref="LlmEngineOptions.MaxContextTokens"/> and by the KV pool.</summary>
+    public int ContextLimit { get; }
+
+    /// <summary>The KV pool, for tests and diagnostics; only consistent while no request is in flight.</summary>
+    internal KvBlockPool Pool => _pool;
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<GenerationUpdate> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        int[] prompt = _validator.Validate(request);
+        return StreamAsync(request, prompt, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<GenerationResult> CompleteAsync(GenerationRequest request, CancellationToken cancellationToken = default)
+    {
+        var tokenIds = new List<int>();
+        var text = new StringBuilder();
+        GenerationUpdate? last = null;
+        await foreach (GenerationUpdate update in GenerateAsync(request, cancellationToken).ConfigureAwait(false))
+        {
+            tokenIds.Add(update.TokenId);
+            text.Append(update.TextDelta);
+            last = update;
+        }
+        if (last is not { FinishReason: { } reason, Usage: { } usage, Timings: { } timings })
+            throw new InvalidOperationException("The request ended without a final update.");
+        return new GenerationResult(tokenIds, text.ToString(), reason, usage, timings);
+    }
+
+    /// <inheritdoc />
+    public EngineStats GetStats()
+    {
+        (double processed, double generated) = _counters.Throughput.Rates();
+        int free = _pool.FreeCount;
+        return new EngineStats
+        {
+            Running = _scheduler.RunningCount,
+            Waiting = _scheduler.WaitingCount + _admissions.Reader.Count,
+            KvBlocksTotal = _pool.TotalCount,
+            KvBlocksUsed = _pool.TotalCount - free,
+            KvBlocksFree = free,
+            BlockTokens = _storage.Layout.BlockTokens,
+            MemoryBudgetBytes = _budget.LimitBytes,
+            WeightBytes = _budget.UsedBy(MemoryCategory.Weights),
+            KvCacheBytes = _budget.UsedBy(MemoryCategory.KvCache),
+            ScratchBytes = _budget.UsedBy(MemoryCategory.Scratch),
+            TotalPromptTokens = _counters.PromptTokens,
+            TotalGeneratedTokens = _counters.GeneratedTokens,
+            RecentGeneratedTokensPerSecond = generated,
+            RecentProcessedTokensPerSecond = processed,
+            Preemptions = _counters.Preemptions,
+            CompletedRequests = _counters.Completed,
+            FailedRequests = _counters.Failed,
+            CancelledRequests = _counters.Cancelled,
+        };
+    }
+
+    /// <summary>Stops the engine thread, ends every request in flight with <see cref="ObjectDisposedException"/>,
+    /// and frees the runner, the KV cache and (when owned) the weights. Idempotent; waits for the current step.</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) == 0)
+        {
+            _admissions.Writer.TryComplete();
+            _loop.RequestStop();
+            await _loop.Exited.ConfigureAwait(false);
+            _loop.Dispose();
+            _runner.Dispose();
+            _storage.Dispose();
+            _ownedWeights?.Dispose();
+        }
+        else
+        {
+            await _loop.Exited.ConfigureAwait(false);
+        }
+    }
+
+    private async IAsyncEnumerable<GenerationUpdate> StreamAsync(GenerationRequest request, int[] prompt,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        Sequence sequence = CreateSequence(request, prompt);
+        await AdmitAsync(sequence, request.WaitForAdmission, cancellationToken).ConfigureAwait(false);
+        bool ended = false;
+        try
+        {
+            ChannelReader<GenerationUpdate> updates = sequence.Updates;
+            while (await updates.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
+            {
+                while (updates.TryRead(out GenerationUpdate? update))
+                {
+                    ended = update.IsFinal;
+                    yield return update;
+                    if (ended) yield break;
+                }
+            }
+            ended = true;
+            throw sequence.Error ?? new InvalidOperationException("The request ended without a final update.");
+        }
+        finally
+        {
+            if (!ended) _loop.Abandon(sequence);
+        }
+    }
+
+    private static CpuModelRunner CreateRunner(ModelConfig config, ITensorSource weights, LlmEngineOptions options, MemoryBudget budget) =>
+        new(config, weights, new CpuRunnerOptions
+        {
+            MaxBatchTokens = options.MaxBatchTokens,
+            MaxBatchSequences = options.MaxRunningSequences,
+            Threads = options.Threads,
+            Budget = budget,
+            BlockTokens = options.BlockTokens,
+        });
+
+    private Sequence CreateSequence(GenerationRequest request, int[] prompt)
+    {
+        int[] stopIds = StopTokenIds(request);
+        IIncrementalDetokenizer detokenizer = Tokenizer.CreateDetokenizer(skipSpecialTokens: true);
+        return new Sequence(Interlocked.Increment(ref _nextRequestId), prompt, request, ContextLimit, stopIds,
+            detokenizer, _time.GetTimestamp());
+    }
+
+    private async ValueTask AdmitAsync(Sequence sequence, bool waitForAdmission, CancellationToken cancellationToken)
+    {
+        if (!waitForAdmission)
+        {
+            if (_admissions.Writer.TryWrite(sequence)) return;
+            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+            throw new EngineOverloadedException(
+                $"The admission queue is full ({_admissionCapacity} requests, LlmEngineOptions.AdmissionQueueCapacity) " +
+                "and the request set WaitForAdmission = false.");
+        }
+        try
+        {
+            await _admissions.Writer.WriteAsync(sequence, cancellationToken).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException)
+        {
+            throw new ObjectDisposedException(nameof(LlmEngine), "The engine was disposed before the request was admitted.");
+        }
+    }
+
+    // The request's stop ids plus, unless it ignores EOS, the model's and the tokenizer's EOS ids.
+    private int[] StopTokenIds(GenerationRequest request)
+    {
+        int eos = request.IgnoreEos ? 0 : _eosTokenIds.Length;
+        var ids = new int[request.StopTokenIds.Count + eos];
+        for (int i = 0; i < request.StopTokenIds.Count; i++) ids[i] = request.StopTokenIds[i];
+        Array.Copy(_eosTokenIds, 0, ids, request.StopTokenIds.Count, eos);
+        return ids;
+    }
+
+    private static int[] EosTokenIds(ModelConfig config, ITokenizer tokenizer)
+    {
+        var ids = new List<int>(config.EosTokenIds);
+        if (tokenizer.EosTokenId is { } eos && !ids.Contains(eos)) ids.Add(eos);
+        return [.. ids];
+    }
+}

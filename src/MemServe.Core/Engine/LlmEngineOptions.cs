@@ -1,0 +1,58 @@
+namespace MemServe.Engine;
+
+/// <summary>Settings of one <see cref="LlmEngine"/>. Immutable; every default is stated on its property.</summary>
+public sealed record LlmEngineOptions
+{
+    /// <summary>Bytes for weights, scratch and KV cache together. Default 4 GiB.</summary>
+    public long MemoryBudgetBytes { get; init; } = 4L << 30;
+
+    /// <summary>Tokens per KV block. Default 16.</summary>
+    public int BlockTokens { get; init; } = 16;
+
+    /// <summary>Most tokens run through the model per step (decodes first, prefill chunks with the rest);
+    /// long prompts are prefilled in chunks of at most this size. Default 512.</summary>
+    public int MaxBatchTokens { get; init; } = 512;
+
+    /// <summary>Most requests holding KV blocks at once. Default 64.</summary>
+    public int MaxRunningSequences { get; init; } = 64;
+
+    /// <summary>Requests that may wait for admission before callers wait (or are rejected). Default 1024.</summary>
+    public int AdmissionQueueCapacity { get; init; } = 1024;
+
+    /// <summary>Compute threads; 0 means one per core. Default 0.</summary>
+    public int Threads { get; init; }
+
+    /// <summary>Caps the KV pool; null sizes it from what the budget leaves after weights and scratch
+    /// (never more than the running requests could use at full context). Default null.</summary>
+    public int? MaxKvBlocks { get; init; }
+
+    /// <summary>Caps the context (prompt + output tokens) below the model's max_position_embeddings. Default null.</summary>
+    public int? MaxContextTokens { get; init; }
+
+    /// <summary>Dispose the weight source together with the engine. Default false.</summary>
+    public bool OwnsWeights { get; init; }
+
+    /// <summary>Clock for timings and throughput. Default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
+
+    /// <summary>Name reported in <see cref="ModelInfo.Name"/>; null uses the model type. Default null.</summary>
+    public string? ModelName { get; init; }
+
+    internal void Validate()
+    {
+        static void Positive(long value, string name)
+        {
+            if (value < 1) throw new ArgumentOutOfRangeException(name, value, $"LlmEngineOptions.{name} must be at least 1.");
+        }
+        Positive(MemoryBudgetBytes, nameof(MemoryBudgetBytes));
+        Positive(BlockTokens, nameof(BlockTokens));
+        Positive(MaxBatchTokens, nameof(MaxBatchTokens));
+        Positive(MaxRunningSequences, nameof(MaxRunningSequences));
+        Positive(AdmissionQueueCapacity, nameof(AdmissionQueueCapacity));
+        if (MaxKvBlocks is { } blocks) Positive(blocks, nameof(MaxKvBlocks));
+        if (MaxContextTokens is { } context && context < 2)
+            throw new ArgumentOutOfRangeException(nameof(MaxContextTokens), context, "LlmEngineOptions.MaxContextTokens must be at least 2.");
+        if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "LlmEngineOptions.Threads must be 0 (all cores) or more.");
+        ArgumentNullException.ThrowIfNull(TimeProvider);
+    }
+}

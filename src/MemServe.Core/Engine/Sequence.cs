@@ -1,0 +1,119 @@
+using System.Threading.Channels;
+using MemServe.Sampling;
+using MemServe.Tokenization;
+
+namespace MemServe.Engine;
+
+/// <summary>
+/// The engine's state for one request: its tokens (prompt, then output), how many of them are in the KV
+/// cache, its blocks, its sampler state, and the channel its updates leave through. Everything but the
+/// abandon flag and the update channel belongs to the engine thread; the caller's enumerator reads the
+/// channel and may set the flag.
+/// </summary>
+internal sealed class Sequence
+{
+    private int[] _tokens; // (capacity); [0, Count) = prompt then output
+    private Xoshiro256StarStar _rng;
+    private int _abandoned;
+    private readonly Channel<GenerationUpdate> _updates =
+        Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+
+    public Sequence(long id, int[] prompt, GenerationRequest request, int contextLimit, int[] stopTokenIds,
+        IIncrementalDetokenizer detokenizer, long submittedAt)
+    {
+        Id = id;
+        _tokens = new int[Math.Min(contextLimit, prompt.Length + Math.Min(request.MaxTokens, 256))];
+        prompt.CopyTo(_tokens, 0);
+        Count = PromptTokens = prompt.Length;
+        Sampling = request.Sampling;
+        _rng = new Xoshiro256StarStar(request.Sampling.Seed ?? Random.Shared.NextInt64());
+        MaxTokens = request.MaxTokens;
+        ContextLimit = contextLimit;
+        StopTokenIds = stopTokenIds;
+        StopFilter = request.StopStrings.Count > 0 ? new StopStringFilter(request.StopStrings) : null;
+        Detokenizer = detokenizer;
+        SubmittedAt = submittedAt;
+    }
+
+    /// <summary>Engine-wide request number (for logs).</summary>
+    public long Id { get; }
+
+    /// <summary>Prompt length.</summary>
+    public int PromptTokens { get; }
+
+    /// <summary>Prompt plus output tokens so far.</summary>
+    public int Count { get; private set; }
+
+    /// <summary>Tokens whose K/V are in this sequence's blocks; the next step feeds from here.</summary>
+    public int ComputedTokens { get; set; }
+
+    /// <summary>Tokens still to run through the model before the next token can be sampled.</summary>
+    public int PendingTokens => Count - ComputedTokens;
+
+    /// <summary>Tokens generated so far.</summary>
+    public int OutputTokens => Count - PromptTokens;
+
+    /// <summary>Prompt then output.</summary>
+    public ReadOnlySpan<int> Tokens => _tokens.AsSpan(0, Count);
+
+    /// <summary>Physical KV blocks covering positions [0, Count) while running.</summary>
+    public BlockTable Blocks { get; } = new();
+
+    public SequenceStatus Status { get; set; } = SequenceStatus.Queued;
+
+    public SamplingParameters Sampling { get; }
+
+    /// <summary>The request's own generator (seeded: same tokens alone or batched).</summary>
+    public ref Xoshiro256StarStar Rng => ref _rng;
+
+    public int MaxTokens { get; }
+
+    /// <summary>Most tokens (prompt + output) the sequence may reach.</summary>
+    public int ContextLimit { get; }
+
+    /// <summary>Requested stop ids plus the model's EOS ids (unless ignored).</summary>
+    public int[] StopTokenIds { get; }
+
+    /// <summary>Holds back text that may turn into a stop string; null without stop strings.</summary>
+    public StopStringFilter? StopFilter { get; }
+
+    public IIncrementalDetokenizer Detokenizer { get; }
+
+    /// <summary>Timestamps (<see cref="TimeProvider.GetTimestamp"/>); 0 when not reached yet.</summary>
+    public long SubmittedAt { get; }
+    public long FirstScheduledAt { get; set; }
+    public long FirstTokenAt { get; set; }
+
+    /// <summary>Why the sequence failed, once it has.</summary>
+    public Exception? Error { get; private set; }
+
+    /// <summary>The caller gave up on the request (cancelled or stopped enumerating). Any thread.</summary>
+    public bool IsAbandoned => Volatile.Read(ref _abandoned) != 0;
+
+    /// <summary>Where the caller reads updates.</summary>
+    public ChannelReader<GenerationUpdate> Updates => _updates.Reader;
+
+    /// <summary>Marks the request abandoned; true the first time. Any thread.</summary>
+    public bool MarkAbandoned() => Interlocked.Exchange(ref _abandoned, 1) == 0;
+
+    /// <summary>Appends a sampled token, growing the buffer by doubling.</summary>
+    public void Append(int token)
+    {
+        if (Count == _tokens.Length) Array.Resize(ref _tokens, Math.Min(ContextLimit, _tokens.Length * 2));
+        _tokens[Count++] = token;
+    }
+
+    /// <summary>Hands an update to the caller; the final one also closes the channel.</summary>
+    public void Publish(GenerationUpdate update)
+    {
+        _updates.Writer.TryWrite(update);
+        if (update.IsFinal) _updates.Writer.TryComplete();
+    }
+
+    /// <summary>Ends the request with <paramref name="error"/>, which the caller's enumerator throws.</summary>
+    public void Fail(Exception error)
+    {
+        Error ??= error;
+        _updates.Writer.TryComplete();
+    }
+}

@@ -1,0 +1,159 @@
+using System.Numerics.Tensors;
+
+namespace MemServe.Sampling;
+
+/// <summary>
+/// Picks the next token from one row of logits according to <see cref="SamplingParameters"/>. Holds
+/// vocab-sized scratch buffers so that sampling allocates nothing; one instance serves all requests of
+/// an engine, one at a time. The logits passed in are not modified. Not thread-safe.
+/// </summary>
+public sealed class Sampler
+{
+    // Tokens below this share of the top token's probability are left out of the first, cheap try at
+    // top-k/top-p; the full candidate set is used when that try cannot decide exactly.
+    private const float PreselectShare = 1e-4f;
+
+    private readonly float[] _work;    // (vocab) penalised logits, then unnormalised probabilities
+    private readonly float[] _keys;    // (vocab) negated probabilities of candidates, sorted ascending
+    private readonly int[] _ids;       // (vocab) candidate token ids, in _keys order
+    private readonly int[] _scratch;   // (vocab) all zeros between calls; see LogitPenalties
+
+    /// <summary>Creates a sampler for rows of <paramref name="vocabSize"/> logits.</summary>
+    public Sampler(int vocabSize)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabSize);
+        VocabSize = vocabSize;
+        _work = new float[vocabSize];
+        _keys = new float[vocabSize];
+        _ids = new int[vocabSize];
+        _scratch = new int[vocabSize];
+    }
+
+    /// <summary>Row width this sampler accepts.</summary>
+    public int VocabSize { get; }
+
+    /// <summary>
+    /// Samples a token. <paramref name="context"/> is prompt followed by output (penalties read it); the
+    /// output starts at <paramref name="promptLength"/>. Advances <paramref name="rng"/> exactly once
+    /// unless sampling is greedy.
+    /// </summary>
+    public int Sample(ReadOnlySpan<float> logits, SamplingParameters parameters, ref Xoshiro256StarStar rng,
+        ReadOnlySpan<int> context, int promptLength)
+    {
+        ArgumentOutOfRangeException.ThrowIfNotEqual(logits.Length, VocabSize);
+        Span<float> x = _work;
+        logits.CopyTo(x);
+        if (parameters.HasPenalties)
+        {
+            LogitPenalties.ApplyRepetition(x, context, parameters.RepetitionPenalty, _scratch);
+            LogitPenalties.ApplyPresenceFrequency(x, context[promptLength..], parameters.PresencePenalty,
+                parameters.FrequencyPenalty, _scratch);
+        }
+        if (parameters.IsGreedy) return ArgMax(x);
+
+        // Unnormalised probabilities with the top token at exactly 1.
+        float max = TensorPrimitives.Max(x);
+        TensorPrimitives.Subtract(x, max, x);
+        TensorPrimitives.Multiply(x, 1f / parameters.Temperature, x);
+        TensorPrimitives.Exp(x, x);
+
+        double u = rng.NextDouble();
+        float minP = parameters.MinP;
+        if (parameters.TopK == 0 && parameters.TopP >= 1f) return DrawAbove(x, minP, u);
+        int kept = SortedCandidates(x, minP, parameters.TopK, parameters.TopP);
+        return DrawSorted(kept, u);
+    }
+
+    /// <summary>Index of the largest logit; the lowest index wins ties.</summary>
+    public static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        int best = 0;
+        float bestValue = logits[0];
+        for (int i = 1; i < logits.Length; i++)
+        {
+            if (logits[i] > bestValue)
+            {
+                bestValue = logits[i];
+                best = i;
+            }
+        }
+        return best;
+    }
+
+    // Draws from all tokens with probability ≥ cut, in id order.
+    private static int DrawAbove(ReadOnlySpan<float> p, float cut, double u)
+    {
+        double total = 0;
+        foreach (float v in p) if (v >= cut) total += v;
+        double target = u * total, sum = 0;
+        int last = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (p[i] < cut || p[i] == 0f) continue;
+            sum += p[i];
+            last = i;
+            if (sum > target) return i;
+        }
+        return last; // rounding left target at the very end
+    }
+
+    // Fills _ids/_keys with the min-p survivors sorted by falling probability and returns how many
+    // survive top-k and then top-p.
+    private int SortedCandidates(ReadOnlySpan<float> p, float minP, int topK, float topP)
+    {
+        int n = Collect(p, Math.Max(minP, PreselectShare));
+        bool exact = topK > 0 ? n >= topK : SumAbove(p, Math.Max(minP, PreselectShare)) >= topP * SumAbove(p, minP);
+        if (!exact) n = Collect(p, minP);
+
+        _keys.AsSpan(0, n).Sort(_ids.AsSpan(0, n));
+        int kept = topK > 0 ? Math.Min(n, topK) : n;
+        if (topP < 1f)
+        {
+            double total = 0;
+            for (int j = 0; j < kept; j++) total -= _keys[j];
+            double target = topP * total, sum = 0;
+            for (int j = 0; j < kept; j++)
+            {
+                sum -= _keys[j];
+                if (sum >= target)
+                {
+                    kept = j + 1;
+                    break;
+                }
+            }
+        }
+        return kept;
+    }
+
+    private int Collect(ReadOnlySpan<float> p, float cut)
+    {
+        int n = 0;
+        for (int i = 0; i < p.Length; i++)
+        {
+            if (p[i] < cut || p[i] == 0f) continue;
+            _ids[n] = i;
+            _keys[n++] = -p[i];
+        }
+        return n;
+    }
+
+    private static double SumAbove(ReadOnlySpan<float> p, float cut)
+    {
+        double total = 0;
+        foreach (float v in p) if (v >= cut) total += v;
+        return total;
+    }
+
+    private int DrawSorted(int kept, double u)
+    {
+        double total = 0;
+        for (int j = 0; j < kept; j++) total -= _keys[j];
+        double target = u * total, sum = 0;
+        for (int j = 0; j < kept; j++)
+        {
+            sum -= _keys[j];
+            if (sum > target) return _ids[j];
+        }
+        return _ids[Math.Max(0, kept - 1)];
+    }
+}
