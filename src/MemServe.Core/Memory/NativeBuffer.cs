@@ -3,9 +3,11 @@ using System.Runtime.InteropServices;
 namespace MemServe.Memory;
 
 /// <summary>
-/// A 64-byte-aligned native allocation of <typeparamref name="T"/> elements, charged to a
+/// A zero-initialised native allocation of <typeparamref name="T"/> elements, charged to a
 /// <see cref="MemoryBudget"/> (when given) for its whole life and tracked by
-/// <see cref="NativeMemoryTracker"/>. Zero-initialised. Not thread-safe to dispose concurrently with use.
+/// <see cref="NativeMemoryTracker"/>. Memory comes from the C runtime's zeroing allocator, so a large
+/// buffer (a KV arena) costs nothing until its pages are first touched; alignment is 16 bytes (kernels
+/// use unaligned vector loads). Not thread-safe to dispose concurrently with use.
 /// </summary>
 public sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
 {
@@ -27,13 +29,12 @@ public sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
         _category = category;
         budget?.Charge(category, ByteLength, what);
         nuint bytes = (nuint)Math.Max(ByteLength, 1);
-        _pointer = (T*)NativeMemory.AlignedAlloc(bytes, 64);
+        _pointer = (T*)NativeMemory.AllocZeroed(bytes);
         if (_pointer == null)
         {
             budget?.Release(category, ByteLength);
             throw new OutOfMemoryException($"Native allocation of {MemoryBudget.Format(ByteLength)} for {what} failed.");
         }
-        NativeMemory.Clear(_pointer, bytes);
         NativeMemoryTracker.OnAllocated(ByteLength);
     }
 
@@ -69,7 +70,7 @@ public sealed unsafe class NativeBuffer<T> : IDisposable where T : unmanaged
         T* p = _pointer;
         if (p == null) return;
         _pointer = null;
-        NativeMemory.AlignedFree(p);
+        NativeMemory.Free(p);
         NativeMemoryTracker.OnFreed(ByteLength);
         _budget?.Release(_category, ByteLength);
     }
