@@ -1,6 +1,5 @@
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
-using System.Text.Json;
 using MemServe.Memory;
 
 namespace MemServe.Model;
@@ -134,7 +133,8 @@ public sealed unsafe class SafetensorsFile : IDisposable
         byte[] header = new ReadOnlySpan<byte>(_base + 8, (int)headerLength).ToArray();
         long dataStart = 8 + (long)headerLength;
         long dataLength = FileLength - dataStart;
-        foreach (SafetensorsEntry entry in SafetensorsHeader.Parse(header, dataLength, Path))
+        var (entries, metadata) = SafetensorsHeader.Parse(header, dataLength, Path);
+        foreach (SafetensorsEntry entry in entries)
         {
             var tensor = new TensorRef(entry.Name, entry.DType, entry.Shape, (nint)(_base + dataStart + entry.Begin), entry.End - entry.Begin);
             if (!_tensors.TryAdd(entry.Name, tensor))
@@ -143,26 +143,6 @@ public sealed unsafe class SafetensorsFile : IDisposable
             }
             TotalBytes += tensor.ByteLength;
         }
-        Metadata = ReadMetadata(header);
-    }
-
-    private Dictionary<string, string> ReadMetadata(byte[] header)
-    {
-        var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
-        using JsonDocument doc = JsonDocument.Parse(header);
-        if (!doc.RootElement.TryGetProperty(SafetensorsHeader.MetadataKey, out JsonElement block)) return metadata;
-        if (block.ValueKind != JsonValueKind.Object)
-        {
-            throw new CheckpointFormatException($"'{Path}': '{SafetensorsHeader.MetadataKey}' must be an object of strings.");
-        }
-        foreach (JsonProperty pair in block.EnumerateObject())
-        {
-            if (pair.Value.ValueKind != JsonValueKind.String)
-            {
-                throw new CheckpointFormatException($"'{Path}': metadata value '{pair.Name}' must be a string.");
-            }
-            metadata[pair.Name] = pair.Value.GetString()!;
-        }
-        return metadata;
+        Metadata = metadata;
     }
 }

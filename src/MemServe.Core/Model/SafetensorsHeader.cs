@@ -15,7 +15,9 @@ internal static class SafetensorsHeader
 {
     public const string MetadataKey = "__metadata__";
 
-    public static List<SafetensorsEntry> Parse(ReadOnlyMemory<byte> headerUtf8, long dataLength, string file)
+    /// <summary>The tensor entries and the <c>__metadata__</c> string pairs of a header.</summary>
+    public static (List<SafetensorsEntry> Entries, Dictionary<string, string> Metadata) Parse(
+        ReadOnlyMemory<byte> headerUtf8, long dataLength, string file)
     {
         JsonDocument doc;
         try
@@ -34,13 +36,14 @@ internal static class SafetensorsHeader
                 throw new CheckpointFormatException($"'{file}': the safetensors header must be a JSON object, found {doc.RootElement.ValueKind}.");
             }
             var entries = new List<SafetensorsEntry>();
+            var metadata = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (JsonProperty property in doc.RootElement.EnumerateObject())
             {
-                if (property.Name == MetadataKey) continue;
-                entries.Add(ParseEntry(property.Name, property.Value, dataLength, file));
+                if (property.Name == MetadataKey) ReadMetadata(property.Value, metadata, file);
+                else entries.Add(ParseEntry(property.Name, property.Value, dataLength, file));
             }
             CheckNoOverlap(entries, file);
-            return entries;
+            return (entries, metadata);
         }
     }
 
@@ -90,6 +93,22 @@ internal static class SafetensorsHeader
                 $"byte length {end - begin} does not match shape [{string.Join(", ", shape)}] × {dtypeName} = {expected} bytes");
         }
         return new SafetensorsEntry(name, dtype, shape, begin, end);
+    }
+
+    private static void ReadMetadata(JsonElement block, Dictionary<string, string> metadata, string file)
+    {
+        if (block.ValueKind != JsonValueKind.Object)
+        {
+            throw new CheckpointFormatException($"'{file}': '{MetadataKey}' must be an object of strings.");
+        }
+        foreach (JsonProperty pair in block.EnumerateObject())
+        {
+            if (pair.Value.ValueKind != JsonValueKind.String)
+            {
+                throw new CheckpointFormatException($"'{file}': metadata value '{pair.Name}' must be a string.");
+            }
+            metadata[pair.Name] = pair.Value.GetString()!;
+        }
     }
 
     private static void CheckNoOverlap(List<SafetensorsEntry> entries, string file)

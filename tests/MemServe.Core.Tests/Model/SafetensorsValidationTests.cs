@@ -161,4 +161,16 @@ public class SafetensorsValidationTests
 
         Assert.Contains("'w'", ex.Message, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public void Metadata_that_is_not_strings_is_rejected()
+    {
+        using var dir = new TempDirectory();
+        dir.WriteRawSafetensors("model.safetensors", "{\"__metadata__\": {\"format\": 3}, " + Good + "}", 16);
+
+        var ex = OpenBroken(dir);
+
+        Assert.Contains("'format'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(dir.File("model.safetensors"), ex.Message, StringComparison.Ordinal);
+    }
 }
