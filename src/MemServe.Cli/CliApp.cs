@@ -25,20 +25,24 @@ internal static class CliApp
         common options: --threads N (compute threads; default: all cores), --memory-mb N (engine memory budget)
         """;
 
-    public static int Run(string[] args)
+    /// <summary>Runs a command with the console as output.</summary>
+    public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
+
+    /// <summary>Runs a command, writing results to <paramref name="output"/> and diagnostics to <paramref name="error"/>.
+    /// Returns the process exit code: 0 success, 1 a MemServe error (bad model, bad request), 2 a usage error.</summary>
+    public static int Run(string[] args, TextWriter output, TextWriter error)
     {
         if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
         {
-            Console.Out.WriteLine(Usage);
+            output.WriteLine(Usage);
             return args.Length == 0 ? 2 : 0;
         }
         try
         {
             CliArgs parsed = CliArgs.Parse(args, s_flags);
-            TextWriter output = Console.Out;
             return parsed.Command switch
             {
-                "generate" => GenerateCommand.Run(parsed, output),
+                "generate" => GenerateCommand.Run(parsed, output, error),
                 "demo" => DemoCommand.Run(parsed, output),
                 "logits" => LogitsCommand.Run(parsed, output),
                 "tokenize" => TokenizeCommand.Run(parsed, output),
@@ -49,18 +53,18 @@ internal static class CliApp
         }
         catch (CliUsageException ex)
         {
-            Console.Error.WriteLine($"memserve: {ex.Message}");
-            Console.Error.WriteLine(Usage);
+            error.WriteLine($"memserve: {ex.Message}");
+            error.WriteLine(Usage);
             return 2;
         }
         catch (MemServeException ex)
         {
-            Console.Error.WriteLine($"memserve: {ex.GetType().Name}: {ex.Message}");
+            error.WriteLine($"memserve: {ex.GetType().Name}: {ex.Message}");
             return 1;
         }
         catch (IOException ex)
         {
-            Console.Error.WriteLine($"memserve: {ex.Message}");
+            error.WriteLine($"memserve: {ex.Message}");
             return 1;
         }
     }

@@ -13,7 +13,7 @@ internal static class GenerateCommand
     /// <summary>Tokens generated when neither the command line nor a request says.</summary>
     public const int DefaultMaxTokens = 128;
 
-    public static int Run(CliArgs args, TextWriter output)
+    public static int Run(CliArgs args, TextWriter output, TextWriter error)
     {
         EngineSetup setup = EngineSetup.Read(args);
         GenerationRequest defaults = ReadRequestOptions(args);
@@ -32,7 +32,7 @@ internal static class GenerateCommand
         {
             if (batch is not null) return RunBatch(engine, batch, sequential, output);
             GenerationRequest request = defaults with { Prompt = prompt, PromptTokenIds = promptIds };
-            return json ? RunJson(engine, request, output) : RunStreaming(engine, request, output);
+            return json ? RunJson(engine, request, output) : RunStreaming(engine, request, output, error);
         }
         finally
         {
@@ -62,7 +62,7 @@ internal static class GenerateCommand
         };
     }
 
-    private static int RunStreaming(LlmEngine engine, GenerationRequest request, TextWriter output)
+    private static int RunStreaming(LlmEngine engine, GenerationRequest request, TextWriter output, TextWriter error)
     {
         GenerationUpdate? last = null;
         Task.Run(async () =>
@@ -77,7 +77,7 @@ internal static class GenerateCommand
         output.WriteLine();
         if (last?.Usage is { } usage && last.Timings is { } timings)
         {
-            Console.Error.WriteLine(
+            error.WriteLine(
                 $"[{Name(last.FinishReason)}: {usage.PromptTokens} prompt tokens, {usage.OutputTokens} output tokens, " +
                 $"time to first token {timings.TimeToFirstToken.TotalMilliseconds:0.0} ms, total {timings.Total.TotalMilliseconds:0} ms]");
         }
