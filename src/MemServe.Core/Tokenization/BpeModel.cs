@@ -58,17 +58,29 @@ internal sealed class BpeModel
             throw json.Error("model.vocab", "must be an object of token → id");
         var vocab = new Dictionary<string, int>(StringComparer.Ordinal);
         foreach (var entry in vocabElement.EnumerateObject())
-            vocab[entry.Name] = json.Int(entry.Value, $"model.vocab[\"{entry.Name}\"]");
+        {
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetInt32(out int id) || id < 0)
+                throw json.Error($"model.vocab[\"{entry.Name}\"]", $"must be a non-negative integer, found '{entry.Value}'");
+            vocab[entry.Name] = id;
+        }
+        var lookup = vocab.GetAlternateLookup<ReadOnlySpan<char>>();
 
         var mergesElement = json.Array(model, "merges", "model");
         var merges = new Dictionary<long, long>(mergesElement.GetArrayLength());
         int rank = 0;
+        char[] joined = new char[256];
         foreach (var merge in mergesElement.EnumerateArray())
         {
-            (string left, string right) = ReadMerge(merge, rank, json);
-            if (!vocab.TryGetValue(left, out int l) || !vocab.TryGetValue(right, out int r) || !vocab.TryGetValue(left + right, out int m))
-                throw json.Error($"model.merges[{rank}]", $"'{left} {right}' uses a token missing from model.vocab");
-            merges[BpeMerger.Key(l, r)] = BpeMerger.Value(rank, m);
+            (string text, int split) = ReadMerge(merge, rank, json);
+            var l = text.AsSpan(0, split);
+            var r = text.AsSpan(split + (merge.ValueKind == JsonValueKind.String ? 1 : 0));
+            if (l.Length + r.Length > joined.Length)
+                joined = new char[l.Length + r.Length];
+            l.CopyTo(joined);
+            r.CopyTo(joined.AsSpan(l.Length));
+            if (!lookup.TryGetValue(l, out int li) || !lookup.TryGetValue(r, out int ri) || !lookup.TryGetValue(joined.AsSpan(0, l.Length + r.Length), out int mi))
+                throw json.Error($"model.merges[{rank}]", $"'{l} {r}' uses a token missing from model.vocab");
+            merges[BpeMerger.Key(li, ri)] = BpeMerger.Value(rank, mi);
             rank++;
         }
 
@@ -81,18 +93,24 @@ internal sealed class BpeModel
             json.Bool(model, "ignore_merges", "model", false));
     }
 
-    private static (string Left, string Right) ReadMerge(JsonElement merge, int index, TokenizerJson json)
+    /// <summary>
+    /// Reads merge <paramref name="index"/>: "a b" returns the string and the space's index; ["a", "b"]
+    /// returns "ab" and the length of "a".
+    /// </summary>
+    private static (string Text, int Split) ReadMerge(JsonElement merge, int index, TokenizerJson json)
     {
         if (merge.ValueKind == JsonValueKind.String)
         {
             string s = merge.GetString()!;
             int space = s.IndexOf(' ', 1);
             if (space > 0 && space < s.Length - 1)
-                return (s[..space], s[(space + 1)..]);
+                return (s, space);
         }
-        else if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2)
+        else if (merge.ValueKind == JsonValueKind.Array && merge.GetArrayLength() == 2
+            && merge[0].ValueKind == JsonValueKind.String && merge[1].ValueKind == JsonValueKind.String)
         {
-            return (json.String(merge[0], $"model.merges[{index}][0]"), json.String(merge[1], $"model.merges[{index}][1]"));
+            string left = merge[0].GetString()!;
+            return (left + merge[1].GetString(), left.Length);
         }
         throw json.Error($"model.merges[{index}]", "must be \"a b\" or [\"a\", \"b\"]");
     }

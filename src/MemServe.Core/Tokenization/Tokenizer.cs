@@ -56,7 +56,7 @@ public sealed class Tokenizer : ITokenizer
             throw new TokenizerFormatException($"{path}: file not found");
         string configPath = Path.Combine(directory, "tokenizer_config.json");
         string? config = File.Exists(configPath) ? File.ReadAllText(configPath) : null;
-        return Build(File.ReadAllText(path), config, path, configPath);
+        return Build(File.ReadAllBytes(path), config, path, configPath);
     }
 
     /// <summary>
@@ -66,10 +66,10 @@ public sealed class Tokenizer : ITokenizer
     public static Tokenizer FromJson(string tokenizerJson, string? tokenizerConfigJson = null, string sourceName = "tokenizer.json")
     {
         ArgumentNullException.ThrowIfNull(tokenizerJson);
-        return Build(tokenizerJson, tokenizerConfigJson, sourceName, "tokenizer_config.json");
+        return Build(Encoding.UTF8.GetBytes(tokenizerJson), tokenizerConfigJson, sourceName, "tokenizer_config.json");
     }
 
-    private static Tokenizer Build(string tokenizerJson, string? configJson, string source, string configSource) =>
+    private static Tokenizer Build(byte[] tokenizerJson, string? configJson, string source, string configSource) =>
         new(TokenizerParts.Read(tokenizerJson, configJson, new TokenizerJson(source), new TokenizerJson(configSource)));
 
     /// <inheritdoc/>

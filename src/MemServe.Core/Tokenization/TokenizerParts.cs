@@ -18,7 +18,7 @@ internal sealed record TokenizerParts(
     int? EosTokenId)
 {
     /// <summary>Parses both files; any problem throws <see cref="TokenizerFormatException"/>.</summary>
-    public static TokenizerParts Read(string tokenizerJson, string? configJson, TokenizerJson json, TokenizerJson configFile)
+    public static TokenizerParts Read(ReadOnlyMemory<byte> tokenizerJson, string? configJson, TokenizerJson json, TokenizerJson configFile)
     {
         using var document = ParseDocument(tokenizerJson, json.Source);
         var root = document.RootElement;
@@ -48,18 +48,18 @@ internal sealed record TokenizerParts(
         int? eos = post.Suffix.Length > 0 ? post.Suffix[^1] : null;
         if (configJson is not null)
         {
-            using var config = ParseDocument(configJson, configFile.Source);
+            using var config = ParseDocument(System.Text.Encoding.UTF8.GetBytes(configJson), configFile.Source);
             bos = ConfigToken(config.RootElement, "bos_token", model, added, configFile) ?? bos;
             eos = ConfigToken(config.RootElement, "eos_token", model, added, configFile) ?? eos;
         }
         return new TokenizerParts(model, added, normalizer, preTokenizer, post, decoder, tokens, bos, eos);
     }
 
-    private static JsonDocument ParseDocument(string text, string source)
+    private static JsonDocument ParseDocument(ReadOnlyMemory<byte> utf8, string source)
     {
         try
         {
-            return JsonDocument.Parse(text, new JsonDocumentOptions { MaxDepth = 256 });
+            return JsonDocument.Parse(utf8, new JsonDocumentOptions { MaxDepth = 256 });
         }
         catch (JsonException ex)
         {
