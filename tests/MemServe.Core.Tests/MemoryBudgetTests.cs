@@ -2,6 +2,7 @@ using MemServe.Memory;
 
 namespace MemServe.Core.Tests;
 
+[Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
 public class MemoryBudgetTests
 {
     [Fact]

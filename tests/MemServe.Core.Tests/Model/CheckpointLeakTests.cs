@@ -4,10 +4,7 @@ using MemServe.Model;
 namespace MemServe.Core.Tests.Model;
 
 /// <summary>Tests that read the process-wide <see cref="NativeMemoryTracker"/> must not run beside others.</summary>
-[CollectionDefinition(nameof(NativeMemoryTrackerCollection), DisableParallelization = true)]
-public sealed class NativeMemoryTrackerCollection;
-
-[Collection(nameof(NativeMemoryTrackerCollection))]
+[Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
 public class CheckpointLeakTests
 {
     [Fact]
