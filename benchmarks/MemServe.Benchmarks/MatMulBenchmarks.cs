@@ -1,0 +1,67 @@
+using BenchmarkDotNet.Attributes;
+using MemServe.Compute;
+using MemServe.Memory;
+using MemServe.Model;
+
+namespace MemServe.Benchmarks;
+
+/// <summary>
+/// Weight-times-activations at the FFN shapes of the baseline models (S: 1536×576, M: 4864×896,
+/// L: 5632×2048). Tokens = 1 is the decode GEMV (bound by reading the weights once); Tokens = 64 is
+/// the prefill GEMM. Throughput: weight bytes ÷ time (GEMV) and 2·rows·cols·tokens ÷ time (GEMM).
+/// </summary>
+[MemoryDiagnoser]
+public unsafe class MatMulBenchmarks
+{
+    private NativeBuffer<byte> _weights = null!;
+    private NativeBuffer<float> _x = null!, _y = null!, _scratch = null!;
+    private ComputeThreadPool _pool = null!;
+    private Compute.MatMul _matMul = null!;
+    private WeightMatrix _w;
+
+    [Params("S", "M", "L")]
+    public string Shape { get; set; } = "S";
+
+    [Params(DType.F32, DType.BF16)]
+    public DType DType { get; set; }
+
+    [Params(1, 64)]
+    public int Tokens { get; set; }
+
+    [Params(2)]
+    public int Threads { get; set; }
+
+    [GlobalSetup]
+    public void Setup()
+    {
+        (int rows, int cols) = Shape switch { "S" => (1536, 576), "M" => (4864, 896), _ => (5632, 2048) };
+        _weights = new NativeBuffer<byte>((long)rows * cols * DType.SizeInBytes(), null, MemoryCategory.Weights, "weights");
+        var random = new Random(1);
+        Span<float> row = new float[cols];
+        for (int r = 0; r < rows; r++)
+        {
+            for (int c = 0; c < cols; c++) row[c] = (float)(random.NextDouble() - 0.5) * 0.1f;
+            HalfPrecision.ConvertFromF32(row, DType, _weights.Slice((long)r * cols * DType.SizeInBytes(), cols * DType.SizeInBytes()));
+        }
+        _w = new WeightMatrix(_weights.Pointer, DType, rows, cols);
+        _x = new NativeBuffer<float>((long)Tokens * cols, null, MemoryCategory.Scratch, "x");
+        for (int i = 0; i < _x.Length; i++) _x.Pointer[i] = (float)random.NextDouble();
+        _y = new NativeBuffer<float>((long)Tokens * rows, null, MemoryCategory.Scratch, "y");
+        _pool = new ComputeThreadPool(Threads);
+        _scratch = new NativeBuffer<float>(Compute.MatMul.ScratchFloats(_pool.ThreadCount, cols), null, MemoryCategory.Scratch, "scratch");
+        _matMul = new Compute.MatMul(_pool, _scratch.Pointer, cols);
+    }
+
+    [Benchmark]
+    public void Multiply() => _matMul.Run(_x.Pointer, _w.Cols, Tokens, _w, null, _y.Pointer, _w.Rows);
+
+    [GlobalCleanup]
+    public void Cleanup()
+    {
+        _pool.Dispose();
+        _weights.Dispose();
+        _x.Dispose();
+        _y.Dispose();
+        _scratch.Dispose();
+    }
+}
