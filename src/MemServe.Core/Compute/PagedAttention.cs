@@ -78,21 +78,14 @@ internal static unsafe class PagedAttention
             float* v = block + a->VOffset + kvHead * a->HeadStride;
             for (int j = 0; j < n; j++)
             {
-                var kj = new ReadOnlySpan<float>(k + j * hd, hd);
-                for (int g = 0; g < group; g++)
-                {
-                    scores[g * bt + j] = TensorPrimitives.Dot(new ReadOnlySpan<float>(q + g * hd, hd), kj) * a->Scale;
-                }
+                float* kj = k + j * hd;
+                for (int g = 0; g < group; g++) scores[g * bt + j] = HeadVectors.Dot(q + g * hd, kj, hd) * a->Scale;
             }
             for (int g = 0; g < group; g++) Rescale(scores + g * bt, n, ref max[g], ref sum[g], acc + g * hd, hd);
             for (int j = 0; j < n; j++)
             {
-                var vj = new ReadOnlySpan<float>(v + j * hd, hd);
-                for (int g = 0; g < group; g++)
-                {
-                    var ag = new Span<float>(acc + g * hd, hd);
-                    TensorPrimitives.MultiplyAdd(vj, scores[g * bt + j], ag, ag);
-                }
+                float* vj = v + j * hd;
+                for (int g = 0; g < group; g++) HeadVectors.MultiplyAdd(acc + g * hd, scores[g * bt + j], vj, hd);
             }
         }
         float* o = a->Out + (long)token * qDim + kvHead * group * hd;

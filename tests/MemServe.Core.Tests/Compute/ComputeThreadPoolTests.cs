@@ -2,6 +2,7 @@ using MemServe.Compute;
 
 namespace MemServe.Core.Tests.Compute;
 
+[Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
 public unsafe class ComputeThreadPoolTests
 {
     [Theory]

@@ -4,6 +4,7 @@ using MemServe.Model;
 namespace MemServe.Core.Tests.Compute;
 
 /// <summary>Small kernels against scalar references.</summary>
+[Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
 public unsafe class KernelTests
 {
     [Fact]

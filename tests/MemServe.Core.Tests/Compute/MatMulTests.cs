@@ -5,6 +5,7 @@ using MemServe.Model;
 namespace MemServe.Core.Tests.Compute;
 
 /// <summary>The SIMD matmul against a scalar double-precision reference, on odd shapes with tails.</summary>
+[Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
 public unsafe class MatMulTests
 {
     public static TheoryData<DType, int, int, int, bool, int> Cases()

@@ -3,6 +3,7 @@ using MemServe.Model;
 namespace MemServe.Core.Tests.Runner;
 
 /// <summary>Decode with the paged KV cache, chunked prefill and mixed batches agree with full recompute.</summary>
+[Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
 public class KvCacheConsistencyTests
 {
     [Theory]

@@ -5,6 +5,7 @@ using MemServe.Runner;
 namespace MemServe.Core.Tests.Runner;
 
 /// <summary>Running layer ranges (pipeline stages) and binding only a range's tensors.</summary>
+[Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
 public class LayerRangeTests
 {
     [Fact]

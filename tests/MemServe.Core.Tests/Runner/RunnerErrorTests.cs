@@ -5,6 +5,7 @@ using MemServe.Runner;
 namespace MemServe.Core.Tests.Runner;
 
 /// <summary>Bad checkpoints, budgets and requests fail with specific exceptions naming the fault.</summary>
+[Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
 public class RunnerErrorTests
 {
     [Fact]

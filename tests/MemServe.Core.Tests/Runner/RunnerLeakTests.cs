@@ -3,11 +3,7 @@ using MemServe.Model;
 
 namespace MemServe.Core.Tests.Runner;
 
-/// <summary>Runs alone: <see cref="NativeMemoryTracker"/> is process-wide.</summary>
-[CollectionDefinition(nameof(NativeMemoryLeakCollection), DisableParallelization = true)]
-public sealed class NativeMemoryLeakCollection;
-
-[Collection(nameof(NativeMemoryLeakCollection))]
+[Collection(nameof(NativeMemoryCollection))]
 public class RunnerLeakTests
 {
     [Fact]

@@ -3,6 +3,7 @@ using MemServe.Model;
 namespace MemServe.Core.Tests.Runner;
 
 /// <summary>The fast runner against the slow reference, for every tiny architecture and dtype.</summary>
+[Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
 public class RunnerVsReferenceTests
 {
     [Theory]
