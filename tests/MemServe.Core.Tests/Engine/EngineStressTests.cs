@@ -5,7 +5,7 @@ using MemServe.Sampling;
 
 namespace MemServe.Core.Tests.Engine;
 
-[Collection(nameof(NativeMemoryLeakCollection))]
+[Collection(nameof(NativeMemoryCollection))]
 public class EngineStressTests
 {
     private enum Ending { Complete, CancelToken, StopEnumerating, CancelledBeforeStart }

@@ -6,7 +6,7 @@ using MemServe.Model;
 namespace MemServe.Core.Tests.Engine;
 
 /// <summary>The engine end to end on the real <see cref="MemServe.Runner.CpuModelRunner"/> with a tiny random model.</summary>
-[Collection(nameof(NativeMemoryLeakCollection))]
+[Collection(nameof(NativeMemoryCollection))]
 public class RealRunnerEngineTests
 {
     private static readonly FakeTokenizer Tokenizer = new() { VocabSize = 150 };
