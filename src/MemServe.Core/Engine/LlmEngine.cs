@@ -64,24 +64,32 @@ public sealed class LlmEngine : ILlmEngine
         KvCacheLayout layout = runner.KvLayout;
         int blocks = KvPoolSizing.BlockCount(budget, layout, options.MaxKvBlocks, maxRunning, modelContext);
         _storage = new KvBlockStorage(layout, blocks, budget);
-        _pool = new KvBlockPool(_storage);
-        ContextLimit = (int)Math.Min(modelContext, (long)blocks * layout.BlockTokens);
-        _validator = new RequestValidator(tokenizer, config.VocabSize, modelContext, blocks, layout.BlockTokens);
-        _eosTokenIds = EosTokenIds(config, tokenizer);
+        try
+        {
+            _pool = new KvBlockPool(_storage);
+            ContextLimit = (int)Math.Min(modelContext, (long)blocks * layout.BlockTokens);
+            _validator = new RequestValidator(tokenizer, config.VocabSize, modelContext, blocks, layout.BlockTokens);
+            _eosTokenIds = EosTokenIds(config, tokenizer);
 
-        _counters = new EngineCounters(_time);
-        _admissions = new AdmissionQueue(options.AdmissionQueueCapacity);
-        _scheduler = new Scheduler(_pool, maxBatchTokens, maxRunning, _counters, logger);
-        _loop = new EngineLoop(runner, _scheduler, _admissions.Reader, _counters, _time, logger, waitingLookahead: maxRunning);
-        EngineLog.EngineStarted(logger, blocks, layout.BlockTokens, ContextLimit, maxRunning);
-        _loop.Start();
+            _counters = new EngineCounters(_time);
+            _admissions = new AdmissionQueue(options.AdmissionQueueCapacity);
+            _scheduler = new Scheduler(_pool, maxBatchTokens, maxRunning, _counters, logger);
+            _loop = new EngineLoop(runner, _scheduler, _admissions.Reader, _counters, _time, logger, waitingLookahead: maxRunning);
+            EngineLog.EngineStarted(logger, blocks, layout.BlockTokens, ContextLimit, maxRunning);
+            _loop.Start();
+        }
+        catch
+        {
+            _storage.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
     /// Creates an engine for a Llama-family model: builds the CPU runner (which charges weights and
     /// scratch to a budget of <see cref="LlmEngineOptions.MemoryBudgetBytes"/>), then gives the KV pool what
     /// the budget has left, minus a small reserve. <paramref name="weights"/> must outlive the engine; with
-    /// <see cref="LlmEngineOptions.OwnsWeights"/> the engine disposes them. On failure nothing is disposed.
+    /// <see cref="LlmEngineOptions.OwnsWeights"/> the engine disposes them (but not when Create throws).
     /// </summary>
     /// <exception cref="MemoryBudgetExceededException">The budget cannot hold the weights, the scratch and one KV block.</exception>
     public static LlmEngine Create(ModelConfig config, ITensorSource weights, ITokenizer tokenizer, LlmEngineOptions options,
