@@ -29,6 +29,7 @@ public class RequestValidationTests
         { "StopStrings[1]", new GenerationRequest { PromptTokenIds = ValidPrompt, StopStrings = ["x", ""] } },
         { "StopTokenIds[0]", new GenerationRequest { PromptTokenIds = ValidPrompt, StopTokenIds = [99] } },
         { "context", new GenerationRequest { PromptTokenIds = new int[32] } },
+        { "StopStrings", new GenerationRequest { PromptTokenIds = ValidPrompt, StopStrings = null! } },
     };
 
     [Theory]
