@@ -28,14 +28,13 @@ public sealed class LlmEngine : ILlmEngine
     private readonly KvBlockStorage _storage;
     private readonly KvBlockPool _pool;
     private readonly Scheduler _scheduler;
-    private readonly Channel<Sequence> _admissions;
+    private readonly AdmissionQueue _admissions;
     private readonly EngineLoop _loop;
     private readonly RequestValidator _validator;
     private readonly EngineCounters _counters;
     private readonly ITensorSource? _ownedWeights;
     private readonly int[] _eosTokenIds;
     private readonly TimeProvider _time;
-    private readonly int _admissionCapacity;
     private long _nextRequestId;
     private int _disposed;
 
@@ -56,7 +55,6 @@ public sealed class LlmEngine : ILlmEngine
         _budget = budget;
         _time = options.TimeProvider;
         _ownedWeights = options.OwnsWeights ? weights : null;
-        _admissionCapacity = options.AdmissionQueueCapacity;
         Tokenizer = tokenizer;
         ModelInfo = ModelInfo.Describe(options.ModelName, config, weights);
 
@@ -66,28 +64,32 @@ public sealed class LlmEngine : ILlmEngine
         KvCacheLayout layout = runner.KvLayout;
         int blocks = KvPoolSizing.BlockCount(budget, layout, options.MaxKvBlocks, maxRunning, modelContext);
         _storage = new KvBlockStorage(layout, blocks, budget);
-        _pool = new KvBlockPool(_storage);
-        ContextLimit = (int)Math.Min(modelContext, (long)blocks * layout.BlockTokens);
-        _validator = new RequestValidator(tokenizer, config.VocabSize, modelContext, blocks, layout.BlockTokens);
-        _eosTokenIds = EosTokenIds(config, tokenizer);
-
-        _counters = new EngineCounters(_time);
-        _admissions = Channel.CreateBounded<Sequence>(new BoundedChannelOptions(options.AdmissionQueueCapacity)
+        try
         {
-            SingleReader = true,
-            FullMode = BoundedChannelFullMode.Wait,
-        });
-        _scheduler = new Scheduler(_pool, maxBatchTokens, maxRunning, _counters, logger);
-        _loop = new EngineLoop(runner, _scheduler, _admissions.Reader, _counters, _time, logger, waitingLookahead: maxRunning);
-        EngineLog.EngineStarted(logger, blocks, layout.BlockTokens, ContextLimit, maxRunning);
-        _loop.Start();
+            _pool = new KvBlockPool(_storage);
+            ContextLimit = (int)Math.Min(modelContext, (long)blocks * layout.BlockTokens);
+            _validator = new RequestValidator(tokenizer, config.VocabSize, modelContext, blocks, layout.BlockTokens);
+            _eosTokenIds = EosTokenIds(config, tokenizer);
+
+            _counters = new EngineCounters(_time);
+            _admissions = new AdmissionQueue(options.AdmissionQueueCapacity);
+            _scheduler = new Scheduler(_pool, maxBatchTokens, maxRunning, _counters, logger);
+            _loop = new EngineLoop(runner, _scheduler, _admissions.Reader, _counters, _time, logger, waitingLookahead: maxRunning);
+            EngineLog.EngineStarted(logger, blocks, layout.BlockTokens, ContextLimit, maxRunning);
+            _loop.Start();
+        }
+        catch
+        {
+            _storage.Dispose();
+            throw;
+        }
     }
 
     /// <summary>
     /// Creates an engine for a Llama-family model: builds the CPU runner (which charges weights and
     /// scratch to a budget of <see cref="LlmEngineOptions.MemoryBudgetBytes"/>), then gives the KV pool what
     /// the budget has left, minus a small reserve. <paramref name="weights"/> must outlive the engine; with
-    /// <see cref="LlmEngineOptions.OwnsWeights"/> the engine disposes them. On failure nothing is disposed.
+    /// <see cref="LlmEngineOptions.OwnsWeights"/> the engine disposes them (but not when Create throws).
     /// </summary>
     /// <exception cref="MemoryBudgetExceededException">The budget cannot hold the weights, the scratch and one KV block.</exception>
     public static LlmEngine Create(ModelConfig config, ITensorSource weights, ITokenizer tokenizer, LlmEngineOptions options,
@@ -163,7 +165,7 @@ public sealed class LlmEngine : ILlmEngine
         return new EngineStats
         {
             Running = _scheduler.RunningCount,
-            Waiting = _scheduler.WaitingCount + _admissions.Reader.Count,
+            Waiting = _scheduler.WaitingCount + _admissions.Count,
             KvBlocksTotal = _pool.TotalCount,
             KvBlocksUsed = _pool.TotalCount - free,
             KvBlocksFree = free,
@@ -189,7 +191,7 @@ public sealed class LlmEngine : ILlmEngine
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
-            _admissions.Writer.TryComplete();
+            _admissions.Close();
             _loop.RequestStop();
             await _loop.Exited.ConfigureAwait(false);
             _loop.Dispose();
@@ -207,7 +209,7 @@ public sealed class LlmEngine : ILlmEngine
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         Sequence sequence = CreateSequence(request, prompt);
-        await AdmitAsync(sequence, request.WaitForAdmission, cancellationToken).ConfigureAwait(false);
+        await _admissions.AdmitAsync(sequence, request.WaitForAdmission, cancellationToken).ConfigureAwait(false);
         bool ended = false;
         try
         {
@@ -246,26 +248,6 @@ public sealed class LlmEngine : ILlmEngine
         IIncrementalDetokenizer detokenizer = Tokenizer.CreateDetokenizer(skipSpecialTokens: true);
         return new Sequence(Interlocked.Increment(ref _nextRequestId), prompt, request, ContextLimit, stopIds,
             detokenizer, _time.GetTimestamp());
-    }
-
-    private async ValueTask AdmitAsync(Sequence sequence, bool waitForAdmission, CancellationToken cancellationToken)
-    {
-        if (!waitForAdmission)
-        {
-            if (_admissions.Writer.TryWrite(sequence)) return;
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            throw new EngineOverloadedException(
-                $"The admission queue is full ({_admissionCapacity} requests, LlmEngineOptions.AdmissionQueueCapacity) " +
-                "and the request set WaitForAdmission = false.");
-        }
-        try
-        {
-            await _admissions.Writer.WriteAsync(sequence, cancellationToken).ConfigureAwait(false);
-        }
-        catch (ChannelClosedException)
-        {
-            throw new ObjectDisposedException(nameof(LlmEngine), "The engine was disposed before the request was admitted.");
-        }
     }
 
     // The request's stop ids plus, unless it ignores EOS, the model's and the tokenizer's EOS ids.

@@ -38,6 +38,8 @@ internal sealed class RequestValidator
         ArgumentNullException.ThrowIfNull(request);
         ValidateSampling(request.Sampling);
         if (request.MaxTokens < 1) Fail($"MaxTokens must be at least 1 (got {request.MaxTokens}).");
+        if (request.StopStrings is null) Fail("StopStrings must not be null (use an empty list).");
+        if (request.StopTokenIds is null) Fail("StopTokenIds must not be null (use an empty list).");
         for (int i = 0; i < request.StopStrings.Count; i++)
         {
             if (string.IsNullOrEmpty(request.StopStrings[i])) Fail($"StopStrings[{i}] is empty.");

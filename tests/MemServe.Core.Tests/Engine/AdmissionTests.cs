@@ -1,7 +1,9 @@
+using MemServe.Core.Tests.Runner;
 using MemServe.Engine;
 
 namespace MemServe.Core.Tests.Engine;
 
+[Collection(nameof(NativeMemoryCollection))] // engines allocate native KV memory
 public class AdmissionTests
 {
     [Fact]

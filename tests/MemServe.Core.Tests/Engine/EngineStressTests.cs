@@ -33,10 +33,12 @@ public class EngineStressTests
         int[][] reference = await TestEngines.AloneAsync(requests);
         long liveBefore = NativeMemoryTracker.LiveBytes;
 
+        // Blocks are 64 bytes (4 tokens × K|V × 2 floats): 1950 bytes less the 1% reserve leave 30 blocks.
         var engine = TestEngines.Create(options: new LlmEngineOptions
         {
-            MaxKvBlocks = 30, MaxBatchTokens = 16, MaxRunningSequences = 16, AdmissionQueueCapacity = 20,
+            MemoryBudgetBytes = 1950, MaxBatchTokens = 16, MaxRunningSequences = 16, AdmissionQueueCapacity = 20,
         });
+        Assert.Equal(30, engine.GetStats().KvBlocksTotal);
         var tasks = new Task<int[]?>[requests.Length];
         for (int i = 0; i < requests.Length; i++) tasks[i] = RunAsync(engine, requests[i], endings[i], cancelAfter[i]);
         int[]?[] outputs = await Task.WhenAll(tasks).WaitAsync(TestEngines.Patience);

@@ -1,7 +1,9 @@
+using MemServe.Core.Tests.Runner;
 using MemServe.Memory;
 
 namespace MemServe.Core.Tests.Engine;
 
+[Collection(nameof(NativeMemoryCollection))] // engines allocate native KV memory
 public sealed class KvBlockPoolTests : IDisposable
 {
     private readonly KvBlockStorage _storage = new(new KvCacheLayout(0, 1, 1, 2, 4), blockCount: 4, budget: null);

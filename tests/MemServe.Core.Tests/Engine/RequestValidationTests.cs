@@ -1,8 +1,10 @@
+using MemServe.Core.Tests.Runner;
 using MemServe.Engine;
 using MemServe.Sampling;
 
 namespace MemServe.Core.Tests.Engine;
 
+[Collection(nameof(NativeMemoryCollection))] // engines allocate native KV memory
 public class RequestValidationTests
 {
     private static readonly int[] ValidPrompt = [3, 4, 5];
@@ -27,6 +29,7 @@ public class RequestValidationTests
         { "StopStrings[1]", new GenerationRequest { PromptTokenIds = ValidPrompt, StopStrings = ["x", ""] } },
         { "StopTokenIds[0]", new GenerationRequest { PromptTokenIds = ValidPrompt, StopTokenIds = [99] } },
         { "context", new GenerationRequest { PromptTokenIds = new int[32] } },
+        { "StopStrings", new GenerationRequest { PromptTokenIds = ValidPrompt, StopStrings = null! } },
     };
 
     [Theory]

@@ -1,8 +1,10 @@
+using MemServe.Core.Tests.Runner;
 using MemServe.Engine;
 using MemServe.Sampling;
 
 namespace MemServe.Core.Tests.Engine;
 
+[Collection(nameof(NativeMemoryCollection))] // engines allocate native KV memory
 public class SeededSamplingTests
 {
     private static GenerationRequest Seeded(int i, long seed) => new()

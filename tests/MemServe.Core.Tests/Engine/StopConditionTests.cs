@@ -1,8 +1,10 @@
+using MemServe.Core.Tests.Runner;
 using MemServe.Engine;
 
 namespace MemServe.Core.Tests.Engine;
 
 /// <summary>The scripted runner continues "a" with "bcdefghij…" (each token the next letter).</summary>
+[Collection(nameof(NativeMemoryCollection))] // engines allocate native KV memory
 public class StopConditionTests
 {
     private static LlmEngine CreateEngine() =>
