@@ -41,14 +41,37 @@ internal sealed class LeastSquaresFit
         Count++;
     }
 
-    /// <summary>Solves (XᵀX + λI)θ = Xᵀy + λ·prior by Gaussian elimination with partial pivoting.</summary>
-    public double[] Solve()
+    /// <summary>Solves (XᵀX + λI)θ = Xᵀy + λ·prior. With <paramref name="nonNegative"/>, a coefficient that comes out
+    /// negative is pinned to 0 and the rest re-solved, most negative first (a small active-set approximation of
+    /// non-negative least squares; costs are sums of non-negative terms).</summary>
+    public double[] Solve(bool nonNegative = false)
+    {
+        int n = _prior.Length;
+        var pinned = new bool[n];
+        while (true)
+        {
+            double[] theta = SolvePinned(pinned);
+            if (!nonNegative) return theta;
+            int worst = -1;
+            for (int i = 0; i < n; i++)
+                if (!pinned[i] && theta[i] < 0 && (worst < 0 || theta[i] < theta[worst])) worst = i;
+            if (worst < 0) return theta;
+            pinned[worst] = true;
+        }
+    }
+
+    private double[] SolvePinned(bool[] pinned)
     {
         int n = _prior.Length;
         var a = new double[n, n + 1];
         for (int i = 0; i < n; i++)
         {
-            for (int j = 0; j < n; j++) a[i, j] = _xtx[i, j] + (i == j ? _priorWeight : 0);
+            if (pinned[i])
+            {
+                a[i, i] = 1; // θ_i = 0
+                continue;
+            }
+            for (int j = 0; j < n; j++) a[i, j] = pinned[j] ? 0 : _xtx[i, j] + (i == j ? _priorWeight : 0);
             a[i, n] = _xty[i] + _priorWeight * _prior[i];
         }
         for (int col = 0; col < n; col++)

@@ -4,7 +4,7 @@ namespace MemServe.Cluster;
 /// Predicts one instance's prefill time from measurements: <c>t = overhead + a·n + b·(n·c + n²/2)</c> for
 /// n new tokens after c cached ones, the linear term for the GEMMs and the quadratic term for attention
 /// (each new token attends to the cached prefix and to the new tokens before it). The three coefficients are
-/// fit by ridge least squares toward the priors of <see cref="CostModelOptions"/> and never go negative.
+/// fit by ridge least squares toward the priors of <see cref="CostModelOptions"/> and kept non-negative (a negative term is pinned to 0 and the rest re-fit).
 /// Thread-safe.
 /// </summary>
 public sealed class PrefillCostModel
@@ -60,9 +60,7 @@ public sealed class PrefillCostModel
         lock (_lock)
         {
             _fit.Add(x, elapsed.TotalSeconds);
-            double[] theta = _fit.Solve();
-            for (int i = 0; i < theta.Length; i++) theta[i] = Math.Max(0, theta[i]);
-            Volatile.Write(ref _theta, theta);
+            Volatile.Write(ref _theta, _fit.Solve(nonNegative: true));
         }
     }
 

@@ -49,9 +49,7 @@ public sealed class TransferCostModel
         lock (_lock)
         {
             _fit.Add(x, elapsed.TotalSeconds);
-            double[] theta = _fit.Solve();
-            for (int i = 0; i < theta.Length; i++) theta[i] = Math.Max(0, theta[i]);
-            Volatile.Write(ref _theta, theta);
+            Volatile.Write(ref _theta, _fit.Solve(nonNegative: true));
         }
     }
 }
