@@ -19,6 +19,7 @@ internal sealed class TcpConnection : IKvTransport
     private readonly Pipe _output; // frames → socket
     private readonly FrameReader _reader;
     private readonly FrameWriter _writer;
+    private readonly SegmentPool _segments = new();
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CancellationTokenSource _lifetime = new();
     private readonly Task _receivePump;
@@ -40,7 +41,8 @@ internal sealed class TcpConnection : IKvTransport
             socket.SendBufferSize = bufferBytes;
             socket.ReceiveBufferSize = bufferBytes;
         }
-        var pipeOptions = new PipeOptions(pauseWriterThreshold: options.BackPressureBytes,
+        var pipeOptions = new PipeOptions(pool: _segments, minimumSegmentSize: SegmentPool.SegmentBytes,
+            pauseWriterThreshold: options.BackPressureBytes,
             resumeWriterThreshold: options.BackPressureBytes / 2, useSynchronizationContext: false);
         _input = new Pipe(pipeOptions);
         _output = new Pipe(pipeOptions);
@@ -121,6 +123,7 @@ internal sealed class TcpConnection : IKvTransport
         try { await Task.WhenAll(_receivePump, _sendPump).ConfigureAwait(false); }
         catch (Exception) { /* the pumps record nothing else; the connection is gone either way */ }
         _lifetime.Dispose();
+        _segments.Dispose();
     }
 
     private async Task ReceivePumpAsync()
