@@ -1,8 +1,11 @@
 using System.Runtime.CompilerServices;
 using System.Text;
+using MemServe.Chat;
 using MemServe.Engine;
 using MemServe.Sampling;
 using Microsoft.Extensions.AI;
+using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
+using TemplateMessage = MemServe.Chat.ChatMessage;
 
 namespace MemServe.Extensions;
 
@@ -21,15 +24,22 @@ namespace MemServe.Extensions;
 public sealed class MemServeChatClient : IChatClient
 {
     private readonly ILlmEngine _engine;
-    private readonly ChatPromptRenderer _renderer;
+    private readonly ChatTemplate _template;
     private readonly ChatClientMetadata _metadata;
     private readonly TimeProvider _timeProvider;
 
-    internal MemServeChatClient(ILlmEngine engine, ChatPromptRenderer renderer, TimeProvider? timeProvider = null)
+    /// <summary>A client generating with <paramref name="engine"/> (not owned) and rendering prompts with
+    /// <paramref name="template"/> (e.g. <see cref="ChatTemplate.Load"/> of the model folder).</summary>
+    public MemServeChatClient(ILlmEngine engine, ChatTemplate template) : this(engine, template, timeProvider: null)
+    {
+    }
+
+    internal MemServeChatClient(ILlmEngine engine, ChatTemplate template, TimeProvider? timeProvider)
     {
         ArgumentNullException.ThrowIfNull(engine);
+        ArgumentNullException.ThrowIfNull(template);
         _engine = engine;
-        _renderer = renderer;
+        _template = template;
         _timeProvider = timeProvider ?? TimeProvider.System;
         _metadata = new ChatClientMetadata(MemServeMetricNames.ProviderNameValue, providerUri: null, engine.ModelInfo.Name);
     }
@@ -38,7 +48,7 @@ public sealed class MemServeChatClient : IChatClient
     public ILlmEngine Engine => _engine;
 
     internal static MemServeChatClient Create(MemServeLoadedEngine loaded) =>
-        new(loaded.Engine, loaded.ChatRenderer);
+        new(loaded.Engine, loaded.ChatTemplate);
 
     /// <inheritdoc />
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
@@ -120,9 +130,9 @@ public sealed class MemServeChatClient : IChatClient
     private GenerationRequest CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
     {
         ArgumentNullException.ThrowIfNull(messages);
-        var turns = new List<KeyValuePair<string, string?>>();
-        if (!string.IsNullOrEmpty(options?.Instructions)) turns.Add(new("system", options.Instructions));
-        foreach (ChatMessage message in messages) turns.Add(new(message.Role.Value, message.Text));
+        var turns = new List<TemplateMessage>();
+        if (!string.IsNullOrEmpty(options?.Instructions)) turns.Add(new TemplateMessage("system", options.Instructions));
+        foreach (ChatMessage message in messages) turns.Add(new TemplateMessage(message.Role.Value, message.Text));
         if (turns.Count == 0) throw new ArgumentException("At least one message is required.", nameof(messages));
         if (options?.Tools is { Count: > 0 }) throw new NotSupportedException("MemServe does not support tool calling.");
 
@@ -150,7 +160,7 @@ public sealed class MemServeChatClient : IChatClient
                 StopStrings = options.StopSequences is { Count: > 0 } stops ? [.. stops] : request.StopStrings,
             };
         }
-        return request with { Prompt = _renderer.Render(turns), AddSpecialTokens = false, Sampling = s };
+        return request with { Prompt = _template.Render(turns, addGenerationPrompt: true), AddSpecialTokens = false, Sampling = s };
     }
 
     private static ChatFinishReason ToFinishReason(FinishReason reason) =>

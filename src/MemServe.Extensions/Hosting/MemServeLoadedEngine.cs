@@ -1,11 +1,13 @@
+using MemServe.Chat;
 using MemServe.Engine;
+using MemServe.Model;
 
 namespace MemServe.Extensions;
 
 /// <summary>A ready engine and what goes with it. Immutable; thread-safe.</summary>
 internal sealed class MemServeLoadedEngine
 {
-    private readonly Lazy<ChatPromptRenderer> _chatRenderer;
+    private readonly Lazy<ChatTemplate> _chatTemplate;
 
     /// <param name="engine">The engine as the container hands it out (metered).</param>
     /// <param name="modelDirectory">The model folder, or null for the embedded default model.</param>
@@ -15,7 +17,9 @@ internal sealed class MemServeLoadedEngine
         Engine = engine;
         ModelDirectory = modelDirectory;
         LoadedAt = loadedAt;
-        _chatRenderer = new Lazy<ChatPromptRenderer>(() => ChatPromptRenderer.ForModel(modelDirectory));
+        _chatTemplate = new Lazy<ChatTemplate>(() => modelDirectory is null
+            ? ChatTemplate.FromConfigJson(DefaultModel.TokenizerConfigJson)
+            : ChatTemplate.Load(modelDirectory));
     }
 
     /// <summary>The engine as the container hands it out (metered).</summary>
@@ -27,6 +31,7 @@ internal sealed class MemServeLoadedEngine
     /// <summary>When loading finished.</summary>
     public DateTimeOffset LoadedAt { get; }
 
-    /// <summary>The model's chat template, read on first use (a load error repeats on every use).</summary>
-    public ChatPromptRenderer ChatRenderer => _chatRenderer.Value;
+    /// <summary>The model's chat template (tokenizer_config.json of the folder, ChatML when it has none; the
+    /// default model's own otherwise), read on first use; a parse error repeats on every use.</summary>
+    public ChatTemplate ChatTemplate => _chatTemplate.Value;
 }

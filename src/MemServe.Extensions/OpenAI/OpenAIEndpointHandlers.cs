@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
+using MemServe.Chat;
 using MemServe.Engine;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -55,7 +56,7 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
         {
             ChatCompletionRequest body = await ReadAsync(context, OpenAIJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
             CheckModel(body.Model, loaded.Engine);
-            GenerationRequest request = OpenAIRequestMapper.ToGenerationRequest(body, turns => loaded.ChatRenderer.Render(turns));
+            GenerationRequest request = OpenAIRequestMapper.ToGenerationRequest(body, () => loaded.ChatTemplate);
             await GenerateAsync(context, loaded, request, body, chat: true, MemServeMetricNames.ChatOperation).ConfigureAwait(false);
         });
 
@@ -155,6 +156,7 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
         MemoryBudgetExceededException tooLong => new OpenAIException(400, tooLong.Message, code: "context_length_exceeded"),
         EngineOverloadedException overloaded => new OpenAIException(503, overloaded.Message, code: "overloaded", type: "server_error"),
         NotSupportedException notSupported => new OpenAIException(400, notSupported.Message),
+        ChatTemplateException template => new OpenAIException(400, "The chat template rejected the messages: " + template.Message, param: "messages"),
         _ => null,
     };
 

@@ -1,5 +1,6 @@
 using System.Text;
 using System.Text.Json;
+using MemServe.Chat;
 using MemServe.Engine;
 using MemServe.Sampling;
 
@@ -35,16 +36,14 @@ internal static class OpenAIRequestMapper
         };
     }
 
-    /// <summary>The request of a chat body whose prompt is <paramref name="render"/> applied to the
-    /// (role, content) pairs.</summary>
-    public static GenerationRequest ToGenerationRequest(ChatCompletionRequest body,
-        Func<IReadOnlyList<KeyValuePair<string, string?>>, string> render)
+    /// <summary>The request of a chat body, its messages rendered with <paramref name="template"/>.</summary>
+    public static GenerationRequest ToGenerationRequest(ChatCompletionRequest body, Func<ChatTemplate> template)
     {
         if (body.Logprobs == true) throw OpenAIException.BadRequest("logprobs is not supported.", "logprobs");
         if (body.Tools.ValueKind == JsonValueKind.Array && body.Tools.GetArrayLength() > 0)
             throw OpenAIException.BadRequest("tools are not supported.", "tools");
         if (body.Messages is not { Count: > 0 } messages) throw OpenAIException.BadRequest("messages must contain at least one message.", "messages");
-        var turns = new List<KeyValuePair<string, string?>>(messages.Count);
+        var turns = new List<ChatMessage>(messages.Count);
         for (int i = 0; i < messages.Count; i++)
         {
             ChatMessageRequest message = messages[i];
@@ -54,10 +53,10 @@ internal static class OpenAIRequestMapper
                 "user" or "assistant" or "tool" => message.Role,
                 _ => throw OpenAIException.BadRequest($"messages[{i}].role '{message.Role}' is not one of system, developer, user, assistant, tool.", $"messages[{i}].role"),
             };
-            turns.Add(new(role, Content(message.Content, i)));
+            turns.Add(new ChatMessage(role, Content(message.Content, i)));
         }
         GenerationRequest request = Common(body, body.MaxCompletionTokens ?? body.MaxTokens ?? new GenerationRequest().MaxTokens);
-        return request with { Prompt = render(turns), AddSpecialTokens = false };
+        return request with { Prompt = template().Render(turns, addGenerationPrompt: true), AddSpecialTokens = false };
     }
 
     private static GenerationRequest Common(SamplingRequest body, int maxTokens)
