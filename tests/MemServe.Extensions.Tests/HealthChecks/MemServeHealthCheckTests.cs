@@ -54,7 +54,7 @@ public sealed class MemServeHealthCheckTests
         ILlmEngine engine = services.GetRequiredKeyedService<ILlmEngine>("one");
         using var stop = new CancellationTokenSource();
         Task[] requests = [Drain(engine, stop.Token), Drain(engine, stop.Token)];
-        for (int i = 0; i < 500 && engine.GetStats().Waiting < 1; i++) await Task.Delay(10);
+        for (int i = 0; i < 500 && engine.GetStats() is not { Running: 1, Waiting: 1 }; i++) await Task.Delay(10);
 
         HealthReportEntry entry = await CheckAsync(services, "memserve-one");
         await stop.CancelAsync();
@@ -102,7 +102,7 @@ public sealed class MemServeHealthCheckTests
     {
         try
         {
-            var request = new GenerationRequest { Prompt = "Keep going", MaxTokens = 1500, IgnoreEos = true };
+            var request = new GenerationRequest { Prompt = "Keep going", MaxTokens = 2000, IgnoreEos = true };
             await foreach (GenerationUpdate _ in engine.GenerateAsync(request, cancellationToken)) { }
         }
         catch (OperationCanceledException)

@@ -22,11 +22,18 @@ public sealed class OverloadTests : IDisposable
         using var cancelAll = new CancellationTokenSource();
         var admitted = new List<Task<HttpResponseMessage>>();
 
-        // One request running, one waiting in the admission queue of capacity 1: the queue is full.
-        admitted.Add(SendLong(http, cancelAll.Token));
-        await WaitUntil(engine, s => s.Running == 1);
-        admitted.Add(SendLong(http, cancelAll.Token));
-        await WaitUntil(engine, s => s.Running == 1 && s.Waiting == 1);
+        // Fill the engine until one request runs, one waits in the scheduler and one in the admission
+        // channel (capacity 1): then nothing moves until the running request ends, and the next is rejected.
+        static bool Full(EngineStats s) => s.Running == 1 && s.Waiting == 2;
+        for (int i = 0; i < 50 && !Full(engine.GetStats()); i++)
+        {
+            EngineStats before = engine.GetStats();
+            Task<HttpResponseMessage> request = SendLong(http, cancelAll.Token);
+            admitted.Add(request);
+            await WaitUntil(engine, s => Full(s) || s.Running + s.Waiting > before.Running + before.Waiting || request.IsCompleted);
+            if (request.IsCompleted) await Task.Delay(50); // rejected before the engine thread took the queued one: let it
+        }
+        Assert.True(Full(engine.GetStats()), "the engine never held one running and two waiting requests");
 
         using HttpResponseMessage response = await SendLong(http, cancelAll.Token);
         ClientResultException clientError = await Assert.ThrowsAsync<ClientResultException>(
@@ -55,7 +62,7 @@ public sealed class OverloadTests : IDisposable
     {
         var message = new HttpRequestMessage(HttpMethod.Post, "/v1/completions")
         {
-            Content = JsonContent.Create(new { prompt = "Go on", max_tokens = 1500, ignore_eos = true, stream = true }),
+            Content = JsonContent.Create(new { prompt = "Go on", max_tokens = 2000, ignore_eos = true, stream = true }),
         };
         return http.SendAsync(message, HttpCompletionOption.ResponseHeadersRead, cancellationToken);
     }
