@@ -19,6 +19,7 @@ internal static class CliApp
                           [--ignore-eos] [--stop TEXT] [--json]
           logits          --prompt-ids 1,2,3 [--top K] [--all] [--json]
           tokenize        --tokenizer DIR (--text TEXT | --jsonl FILE) [--add-special-tokens] [--json]
+          chat-template   --tokenizer DIR --messages FILE.json [--add-generation-prompt] [--json]
           info            [--json]
           export-default  --out DIR
 
@@ -46,6 +47,7 @@ internal static class CliApp
                 "demo" => DemoCommand.Run(parsed, output),
                 "logits" => LogitsCommand.Run(parsed, output),
                 "tokenize" => TokenizeCommand.Run(parsed, output),
+                "chat-template" => ChatTemplateCommand.Run(parsed, output),
                 "info" => InfoCommand.Run(parsed, output),
                 "export-default" => ExportDefaultCommand.Run(parsed, output),
                 _ => throw new CliUsageException($"unknown command '{parsed.Command}'"),

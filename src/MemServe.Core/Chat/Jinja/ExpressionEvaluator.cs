@@ -28,7 +28,10 @@ internal static class ExpressionEvaluator
         {
             case LiteralExpr literal: return literal.Value;
             case NameExpr name: return scope.TryGet(name.Name, out object? value) ? value : new Undefined($"'{name.Name}' is undefined");
-            case ListExpr list: return list.Items.Select(item => Evaluate(item, scope)).ToList();
+            case ListExpr list:
+                List<object?> items = list.IsTuple ? new TupleValue() : new List<object?>();
+                foreach (Expr item in list.Items) items.Add(Evaluate(item, scope));
+                return items;
             case DictExpr dict:
                 var result = new OrderedDictionary<string, object?>(StringComparer.Ordinal);
                 foreach (var (key, item) in dict.Entries)

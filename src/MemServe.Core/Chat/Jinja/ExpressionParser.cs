@@ -19,7 +19,7 @@ internal sealed class ExpressionParser(TokenStream tokens)
         if (!allowTuple || !tokens.Current.IsOperator(",")) return first;
         var items = new List<Expr> { first };
         while (tokens.SkipOperator(",") && !AtExpressionEnd()) items.Add(ParseConditional());
-        return new ListExpr(items, first.Position);
+        return new ListExpr(items, first.Position, IsTuple: true);
     }
 
     private bool AtExpressionEnd() => tokens.Current.Kind is TokenKind.BlockEnd or TokenKind.VariableEnd or TokenKind.End;
@@ -111,15 +111,18 @@ internal sealed class ExpressionParser(TokenStream tokens)
         return left;
     }
 
-    private Expr ParseUnary()
+    /// <summary>Unary minus binds tighter than filters, as in Jinja: <c>-3 | abs</c> is 3.</summary>
+    private Expr ParseUnary(bool withFilters = true)
     {
         Token t = tokens.Current;
+        Expr node;
         if (t.IsOperator("-") || t.IsOperator("+"))
         {
             tokens.Next();
-            return new UnaryExpr(t.Value, ParseUnary(), t.Position);
+            node = new UnaryExpr(t.Value, ParseUnary(withFilters: false), t.Position);
         }
-        return ParseFiltersAndTests(ParsePostfix(ParsePrimary()));
+        else node = ParsePostfix(ParsePrimary());
+        return withFilters ? ParseFiltersAndTests(node) : node;
     }
 
     private Expr ParseFiltersAndTests(Expr value)
@@ -237,7 +240,7 @@ internal sealed class ExpressionParser(TokenStream tokens)
                     _ => new NameExpr(t.Value, t.Position),
                 };
             case TokenKind.Operator when t.Value == "(":
-                if (tokens.SkipOperator(")")) return new ListExpr([], t.Position);
+                if (tokens.SkipOperator(")")) return new ListExpr([], t.Position, IsTuple: true);
                 Expr inner = Parse(allowTuple: true);
                 tokens.ExpectOperator(")", "to close '('");
                 return inner;

@@ -6,8 +6,8 @@ internal abstract record Expr(SourcePosition Position);
 /// <summary>A string, number, boolean or none literal.</summary>
 internal sealed record LiteralExpr(object? Value, SourcePosition Position) : Expr(Position);
 
-/// <summary><c>[a, b]</c>; also a tuple <c>(a, b)</c>, which evaluates to a list.</summary>
-internal sealed record ListExpr(IReadOnlyList<Expr> Items, SourcePosition Position) : Expr(Position);
+/// <summary><c>[a, b]</c>, or a tuple <c>(a, b)</c> when <see cref="IsTuple"/> (a <see cref="TupleValue"/>).</summary>
+internal sealed record ListExpr(IReadOnlyList<Expr> Items, SourcePosition Position, bool IsTuple = false) : Expr(Position);
 
 /// <summary><c>{k: v, ...}</c>.</summary>
 internal sealed record DictExpr(IReadOnlyList<(Expr Key, Expr Value)> Entries, SourcePosition Position) : Expr(Position);

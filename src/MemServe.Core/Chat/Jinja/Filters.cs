@@ -30,7 +30,7 @@ internal static class Filters
         ["d"] = Default,
         ["list"] = (v, _) => new List<object?>(Values.Iterate(v)),
         ["items"] = (v, _) => v is OrderedDictionary<string, object?> dict
-            ? dict.Select(p => (object?)new List<object?> { p.Key, p.Value }).ToList()
+            ? dict.Select(p => (object?)new TupleValue { p.Key, p.Value }).ToList()
             : v is Undefined ? [] : throw new ChatTemplateException($"items filter expects a mapping, got '{Values.TypeName(v)}'"),
         ["string"] = (v, _) => ValueFormatter.ToStr(v),
         ["int"] = ToInt,

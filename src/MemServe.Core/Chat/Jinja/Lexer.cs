@@ -26,6 +26,9 @@ internal sealed class Lexer
 
     private Lexer(string source)
     {
+        // As Jinja: line endings become '\n', and one trailing newline is dropped (keep_trailing_newline=False).
+        source = source.Replace("\r\n", "\n", StringComparison.Ordinal).Replace('\r', '\n');
+        if (source.EndsWith('\n')) source = source[..^1];
         _source = source;
         for (int i = 0; i < source.Length; i++)
             if (source[i] == '\n') _lineStarts.Add(i + 1);

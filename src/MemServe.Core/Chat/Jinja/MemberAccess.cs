@@ -76,7 +76,7 @@ internal static class MemberAccess
 
     private static JinjaFunction? DictMethod(OrderedDictionary<string, object?> dict, string name) => name switch
     {
-        "items" => new JinjaFunction("dict.items", (_, _) => dict.Select(p => (object?)new List<object?> { p.Key, p.Value }).ToList()),
+        "items" => new JinjaFunction("dict.items", (_, _) => dict.Select(p => (object?)new TupleValue { p.Key, p.Value }).ToList()),
         "keys" => new JinjaFunction("dict.keys", (_, _) => dict.Keys.Select(k => (object?)k).ToList()),
         "values" => new JinjaFunction("dict.values", (_, _) => dict.Values.ToList()),
         "get" => new JinjaFunction("dict.get", (args, _) =>

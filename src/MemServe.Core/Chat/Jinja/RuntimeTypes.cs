@@ -13,6 +13,9 @@ internal sealed class Undefined(string description)
     public override string ToString() => "";
 }
 
+/// <summary>A Python tuple: a list that prints as <c>(a, b)</c>; tuple literals and <c>items()</c> pairs are tuples.</summary>
+internal sealed class TupleValue : List<object?>;
+
 /// <summary>The object <c>namespace(a=1)</c> returns: the one value whose attributes a template may assign in a loop.</summary>
 internal sealed class TemplateNamespace
 {

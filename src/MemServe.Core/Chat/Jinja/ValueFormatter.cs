@@ -48,6 +48,15 @@ internal static class ValueFormatter
             case double d: text.Append(FormatFloat(d)); break;
             case string s: AppendStringRepr(text, s); break;
             case Undefined: text.Append(""); break;
+            case TupleValue tuple:
+                text.Append('(');
+                for (int i = 0; i < tuple.Count; i++)
+                {
+                    if (i > 0) text.Append(", ");
+                    AppendRepr(text, tuple[i]);
+                }
+                text.Append(tuple.Count == 1 ? ",)" : ")");
+                break;
             case List<object?> list:
                 text.Append('[');
                 for (int i = 0; i < list.Count; i++)

@@ -32,6 +32,7 @@ internal static class Values
         long => "int",
         double => "float",
         string => "str",
+        TupleValue => "tuple",
         List<object?> => "list",
         OrderedDictionary<string, object?> => "dict",
         Undefined => "Undefined",
@@ -70,6 +71,7 @@ internal static class Values
             case string s: return b is string t && s == t;
             case Undefined: return b is Undefined;
             case List<object?> x when b is List<object?> y:
+                if (x.Count != y.Count || (x is TupleValue) != (b is TupleValue)) return false;
                 if (x.Count != y.Count) return false;
                 for (int i = 0; i < x.Count; i++)
                     if (!AreEqual(x[i], y[i])) return false;
