@@ -151,6 +151,39 @@ public sealed class MemServeServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public void AddMemServe_Twice_RegistersOneEngineAndOneHostedService_WithBothConfigurations()
+    {
+        var services = new ServiceCollection();
+
+        services.AddMemServe(o => o.ModelName = "first");
+        services.AddMemServe(o => o.Threads = 1);
+
+        Assert.Single(services, d => d.ServiceType == typeof(ILlmEngine));
+        Assert.Single(services, d => d.ServiceType == typeof(IHostedService));
+        using ServiceProvider provider = services.BuildServiceProvider();
+        MemServeOptions options = provider.GetRequiredService<IOptionsMonitor<MemServeOptions>>().Get(Options.DefaultName);
+        Assert.Equal("first", options.ModelName);
+        Assert.Equal(1, options.Threads);
+    }
+
+    [Fact]
+    public async Task LoadInBackground_HostStartsBeforeTheEngineIsReady_AndRequestsWaitForIt()
+    {
+        HostApplicationBuilder builder = Host.CreateApplicationBuilder();
+        builder.Services.AddMemServe(o => { TestSettings.Apply(o); o.LoadInBackground = true; });
+        using IHost host = builder.Build();
+        MemServeEngineProvider provider = host.Services.GetRequiredKeyedService<MemServeEngineProvider>(null);
+
+        await host.StartAsync();
+        MemServeEngineState afterStart = provider.State;
+        MemServeLoadedEngine loaded = await provider.GetAsync();
+        await host.StopAsync();
+
+        Assert.NotEqual(MemServeEngineState.NotLoaded, afterStart);
+        Assert.Equal("memserve-default", loaded.Engine.ModelInfo.Name);
+    }
+
+    [Fact]
     public async Task Engine_WorksWithoutAHost_AndTheContainerDisposesIt()
     {
         ILlmEngine engine;
