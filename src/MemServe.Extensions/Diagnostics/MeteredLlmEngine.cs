@@ -1,0 +1,118 @@
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using System.Text;
+using MemServe.Engine;
+using MemServe.Tokenization;
+
+namespace MemServe.Extensions;
+
+/// <summary>
+/// The engine as the container hands it out: forwards every call to the inner engine and records each
+/// request's duration, time to first token, time per output token and token counts in
+/// <see cref="MemServeMetrics"/>. Owns the inner engine (disposing this disposes it). Thread-safe.
+/// </summary>
+internal sealed class MeteredLlmEngine : ILlmEngine
+{
+    private readonly ILlmEngine _inner;
+    private readonly MemServeMetrics _metrics;
+
+    public MeteredLlmEngine(ILlmEngine inner, MemServeMetrics metrics)
+    {
+        _inner = inner;
+        _metrics = metrics;
+    }
+
+    /// <summary>The engine doing the work.</summary>
+    public ILlmEngine Inner => _inner;
+
+    public ModelInfo ModelInfo => _inner.ModelInfo;
+
+    public ITokenizer Tokenizer => _inner.Tokenizer;
+
+    public EngineStats GetStats() => _inner.GetStats();
+
+    public IAsyncEnumerable<GenerationUpdate> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
+        GenerateAsync(request, MemServeMetricNames.TextCompletionOperation, cancellationToken);
+
+    /// <summary>As <see cref="GenerateAsync(GenerationRequest, CancellationToken)"/>, with the
+    /// <c>gen_ai.operation.name</c> the request's metrics carry.</summary>
+    public IAsyncEnumerable<GenerationUpdate> GenerateAsync(GenerationRequest request, string operation, CancellationToken cancellationToken)
+    {
+        long start = Stopwatch.GetTimestamp();
+        IAsyncEnumerable<GenerationUpdate> updates;
+        try
+        {
+            updates = _inner.GenerateAsync(request, cancellationToken);
+        }
+        catch (Exception ex)
+        {
+            _metrics.RecordFailed(operation, ModelInfo.Name, Stopwatch.GetElapsedTime(start), ex);
+            throw;
+        }
+        return ObserveAsync(updates, operation, start, cancellationToken);
+    }
+
+    public async Task<GenerationResult> CompleteAsync(GenerationRequest request, CancellationToken cancellationToken = default)
+    {
+        var tokenIds = new List<int>();
+        var text = new StringBuilder();
+        await foreach (GenerationUpdate update in GenerateAsync(request, cancellationToken).ConfigureAwait(false))
+        {
+            tokenIds.Add(update.TokenId);
+            text.Append(update.TextDelta);
+            if (update is { FinishReason: { } reason, Usage: { } usage, Timings: { } timings })
+                return new GenerationResult(tokenIds, text.ToString(), reason, usage, timings);
+        }
+        throw new InvalidOperationException("The request ended without a final update.");
+    }
+
+    /// <summary>Stops the instruments observing the engine, then disposes it. Idempotent.</summary>
+    public ValueTask DisposeAsync()
+    {
+        _metrics.Unregister(this);
+        return _inner.DisposeAsync();
+    }
+
+    private async IAsyncEnumerable<GenerationUpdate> ObserveAsync(IAsyncEnumerable<GenerationUpdate> updates, string operation, long start,
+        [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        IAsyncEnumerator<GenerationUpdate> enumerator = updates.GetAsyncEnumerator(cancellationToken);
+        bool finished = false;
+        try
+        {
+            while (true)
+            {
+                GenerationUpdate update;
+                try
+                {
+                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false)) break;
+                    update = enumerator.Current;
+                }
+                catch (Exception ex)
+                {
+                    finished = true;
+                    _metrics.RecordFailed(operation, ModelInfo.Name, Stopwatch.GetElapsedTime(start), ex);
+                    throw;
+                }
+                if (update is { Usage: { } usage, Timings: { } timings })
+                {
+                    finished = true;
+                    _metrics.RecordCompleted(operation, ModelInfo.Name, usage, timings);
+                }
+                yield return update;
+            }
+        }
+        finally
+        {
+            if (!finished) _metrics.RecordFailed(operation, ModelInfo.Name, Stopwatch.GetElapsedTime(start), new OperationCanceledException());
+            await enumerator.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Calls <paramref name="engine"/> with the operation name when it records metrics.</summary>
+    public static IAsyncEnumerable<GenerationUpdate> Generate(ILlmEngine engine, GenerationRequest request, string operation,
+        CancellationToken cancellationToken) =>
+        engine is MeteredLlmEngine metered
+            ? metered.GenerateAsync(request, operation, cancellationToken)
+            : engine.GenerateAsync(request, cancellationToken);
+}

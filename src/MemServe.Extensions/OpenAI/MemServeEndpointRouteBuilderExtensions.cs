@@ -1,0 +1,28 @@
+using MemServe.Extensions.OpenAI;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Microsoft.AspNetCore.Builder;
+
+/// <summary>Maps the OpenAI-compatible HTTP API of a MemServe engine.</summary>
+public static class MemServeEndpointRouteBuilderExtensions
+{
+    /// <summary>
+    /// Maps <c>GET {prefix}/models</c>, <c>POST {prefix}/completions</c> and <c>POST {prefix}/chat/completions</c>
+    /// for the engine registered under <paramref name="serviceKey"/> (null: the unkeyed one). Responses,
+    /// streaming (server-sent events ending in <c>data: [DONE]</c>) and errors follow the OpenAI API; a full
+    /// admission queue answers 503 with <c>Retry-After</c>. Returns the route group, so conventions such as
+    /// authorization or rate limiting can be added.
+    /// </summary>
+    public static RouteGroupBuilder MapMemServeOpenAI(this IEndpointRouteBuilder endpoints, string? serviceKey = null, string routePrefix = "/v1")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(routePrefix);
+        var handlers = new OpenAIEndpointHandlers(serviceKey);
+        RouteGroupBuilder group = endpoints.MapGroup(routePrefix);
+        group.MapGet("/models", new RequestDelegate(handlers.ListModelsAsync));
+        group.MapPost("/completions", new RequestDelegate(handlers.CompletionsAsync));
+        group.MapPost("/chat/completions", new RequestDelegate(handlers.ChatCompletionsAsync));
+        return group;
+    }
+}

@@ -1,0 +1,180 @@
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
+using MemServe.Chat;
+using MemServe.Engine;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
+
+namespace MemServe.Extensions.OpenAI;
+
+/// <summary>
+/// The request delegates of the OpenAI-compatible endpoints for the engine registered under one key.
+/// Requests are submitted without waiting for admission: a full queue answers 503 with <c>Retry-After</c>.
+/// A client that disconnects cancels its request (<see cref="HttpContext.RequestAborted"/>), which frees
+/// its KV blocks within one engine step. Stateless apart from the key; thread-safe.
+/// </summary>
+internal sealed class OpenAIEndpointHandlers(string? serviceKey)
+{
+    public async Task ListModelsAsync(HttpContext context)
+    {
+        await RunAsync(context, async (loaded, _) =>
+        {
+            HttpResponse response = context.Response;
+            response.ContentType = "application/json";
+            using (var json = new Utf8JsonWriter(response.BodyWriter))
+            {
+                json.WriteStartObject();
+                json.WriteString("object", "list");
+                json.WriteStartArray("data");
+                json.WriteStartObject();
+                json.WriteString("id", loaded.Engine.ModelInfo.Name);
+                json.WriteString("object", "model");
+                json.WriteNumber("created", loaded.LoadedAt.ToUnixTimeSeconds());
+                json.WriteString("owned_by", MemServeMetricNames.ProviderNameValue);
+                json.WriteEndObject();
+                json.WriteEndArray();
+                json.WriteEndObject();
+            }
+            await response.BodyWriter.FlushAsync(context.RequestAborted).ConfigureAwait(false);
+        }).ConfigureAwait(false);
+    }
+
+    public Task CompletionsAsync(HttpContext context) =>
+        RunAsync(context, async (loaded, provider) =>
+        {
+            CompletionRequest body = await ReadAsync(context, OpenAIJsonContext.Default.CompletionRequest).ConfigureAwait(false);
+            CheckModel(body.Model, loaded.Engine);
+            GenerationRequest request = OpenAIRequestMapper.ToGenerationRequest(body);
+            await GenerateAsync(context, loaded, request, body, chat: false, MemServeMetricNames.TextCompletionOperation).ConfigureAwait(false);
+        });
+
+    public Task ChatCompletionsAsync(HttpContext context) =>
+        RunAsync(context, async (loaded, provider) =>
+        {
+            ChatCompletionRequest body = await ReadAsync(context, OpenAIJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
+            CheckModel(body.Model, loaded.Engine);
+            GenerationRequest request = OpenAIRequestMapper.ToGenerationRequest(body, () => loaded.ChatTemplate);
+            await GenerateAsync(context, loaded, request, body, chat: true, MemServeMetricNames.ChatOperation).ConfigureAwait(false);
+        });
+
+    private static async Task GenerateAsync(HttpContext context, MemServeLoadedEngine loaded, GenerationRequest request, SamplingRequest body,
+        bool chat, string operation)
+    {
+        CancellationToken aborted = context.RequestAborted;
+        long created = context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds();
+        IAsyncEnumerable<GenerationUpdate> updates = MeteredLlmEngine.Generate(loaded.Engine, request, operation, aborted);
+        IAsyncEnumerator<GenerationUpdate> enumerator = updates.GetAsyncEnumerator(aborted);
+        await using (enumerator.ConfigureAwait(false))
+        {
+            // The first step admits the request: a full queue throws here, before any byte is sent.
+            if (!await enumerator.MoveNextAsync().ConfigureAwait(false)) throw new InvalidOperationException("The request produced no output.");
+            using var writer = new OpenAIResponseWriter(context.Response, chat, loaded.Engine.ModelInfo.Name, created);
+            if (!body.Stream)
+            {
+                var text = new StringBuilder();
+                GenerationUpdate update = enumerator.Current;
+                while (true)
+                {
+                    text.Append(update.TextDelta);
+                    if (update is { FinishReason: { } reason, Usage: { } usage })
+                    {
+                        await writer.WriteResponseAsync(text.ToString(), reason, usage, aborted).ConfigureAwait(false);
+                        return;
+                    }
+                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false)) break;
+                    update = enumerator.Current;
+                }
+                throw new InvalidOperationException("The request ended without a final update.");
+            }
+
+            bool includeUsage = body.StreamOptions?.IncludeUsage == true;
+            writer.StartStream();
+            try
+            {
+                do
+                {
+                    GenerationUpdate update = enumerator.Current;
+                    if (update.FinishReason is { } reason)
+                    {
+                        await writer.WriteChunkAsync(update.TextDelta, reason, includeUsage, aborted).ConfigureAwait(false);
+                        if (includeUsage && update.Usage is { } usage) await writer.WriteUsageChunkAsync(usage, aborted).ConfigureAwait(false);
+                        await writer.WriteDoneAsync(aborted).ConfigureAwait(false);
+                        return;
+                    }
+                    if (update.TextDelta.Length > 0) await writer.WriteChunkAsync(update.TextDelta, null, includeUsage, aborted).ConfigureAwait(false);
+                }
+                while (await enumerator.MoveNextAsync().ConfigureAwait(false));
+            }
+            catch (Exception ex) when (!aborted.IsCancellationRequested && ToOpenAIException(ex) is { } error)
+            {
+                await writer.WriteErrorEventAsync(error, aborted).ConfigureAwait(false);
+            }
+        }
+    }
+
+    private async Task RunAsync(HttpContext context, Func<MemServeLoadedEngine, MemServeEngineProvider, Task> handle)
+    {
+        CancellationToken aborted = context.RequestAborted;
+        MemServeEngineProvider provider = context.RequestServices.GetRequiredKeyedService<MemServeEngineProvider>(serviceKey);
+        ILogger logger = context.RequestServices.GetService<ILoggerFactory>()?.CreateLogger<OpenAIEndpointHandlers>() ?? (ILogger)NullLogger.Instance;
+        try
+        {
+            MemServeLoadedEngine loaded;
+            try
+            {
+                loaded = await provider.GetAsync(aborted).ConfigureAwait(false);
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException)
+            {
+                throw new OpenAIException(503, "The model is not available: " + ex.Message, code: "model_unavailable", type: "server_error");
+            }
+            await handle(loaded, provider).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (aborted.IsCancellationRequested)
+        {
+            // The client went away; cancelling the enumeration already ended the request.
+        }
+        catch (Exception ex) when (!context.Response.HasStarted)
+        {
+            OpenAIException error = ToOpenAIException(ex) ?? new OpenAIException(500, "The server failed to handle the request.", type: "server_error");
+            if (error.StatusCode >= 500 && ex is not EngineOverloadedException) MemServeLog.RequestFailed(logger, provider.Name, ex);
+            if (ex is EngineOverloadedException) MemServeLog.RequestRejected(logger, provider.Name);
+            await OpenAIErrors.WriteAsync(context.Response, error,
+                ex is EngineOverloadedException || error.StatusCode == 503 ? provider.Options.OverloadRetryAfterSeconds : null).ConfigureAwait(false);
+        }
+    }
+
+    private static OpenAIException? ToOpenAIException(Exception ex) => ex switch
+    {
+        OpenAIException openAI => openAI,
+        JsonException json => new OpenAIException(400, "The request body is not valid JSON for this endpoint: " + json.Message,
+            param: ParamOf(json.Path)),
+        InvalidRequestException invalid => new OpenAIException(400, invalid.Message),
+        MemoryBudgetExceededException tooLong => new OpenAIException(400, tooLong.Message, code: "context_length_exceeded"),
+        EngineOverloadedException overloaded => new OpenAIException(503, overloaded.Message, code: "overloaded", type: "server_error"),
+        NotSupportedException notSupported => new OpenAIException(400, notSupported.Message),
+        ChatTemplateException template => new OpenAIException(400, "The chat template rejected the messages: " + template.Message, param: "messages"),
+        _ => null,
+    };
+
+    private static string? ParamOf(string? jsonPath) =>
+        jsonPath is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
+
+    private static async Task<T> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo) where T : class
+    {
+        T? body = await JsonSerializer.DeserializeAsync(context.Request.Body, typeInfo, context.RequestAborted).ConfigureAwait(false);
+        return body ?? throw OpenAIException.BadRequest("The request body must be a JSON object.");
+    }
+
+    private static void CheckModel(string? model, ILlmEngine engine)
+    {
+        if (!string.IsNullOrEmpty(model) && model != engine.ModelInfo.Name)
+        {
+            throw new OpenAIException(404, $"The model '{model}' does not exist; this server serves '{engine.ModelInfo.Name}'.",
+                param: "model", code: "model_not_found");
+        }
+    }
+}

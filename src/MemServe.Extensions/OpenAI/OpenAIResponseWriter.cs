@@ -1,0 +1,170 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using System.Text.Json;
+using MemServe.Engine;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
+
+namespace MemServe.Extensions.OpenAI;
+
+/// <summary>
+/// Writes one OpenAI response, whole or as server-sent events (<c>data: {chunk}\n\n</c> … <c>data: [DONE]\n\n</c>),
+/// with a <see cref="Utf8JsonWriter"/> straight into the response pipe: a chunk costs no allocation beyond
+/// its text. Not thread-safe: one request, one writer.
+/// </summary>
+internal sealed class OpenAIResponseWriter : IDisposable
+{
+    private static readonly JsonWriterOptions s_jsonOptions = new() { SkipValidation = true };
+
+    private readonly HttpResponse _response;
+    private readonly PipeWriter _pipe;
+    private readonly Utf8JsonWriter _json;
+    private readonly bool _chat;
+    private readonly string _id;
+    private readonly string _model;
+    private readonly long _created;
+    private bool _roleSent;
+
+    public OpenAIResponseWriter(HttpResponse response, bool chat, string model, long createdUnixSeconds)
+    {
+        _response = response;
+        _pipe = response.BodyWriter;
+        _json = new Utf8JsonWriter(_pipe, s_jsonOptions);
+        _chat = chat;
+        _model = model;
+        _created = createdUnixSeconds;
+        _id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
+    }
+
+    /// <summary>Writes the whole (non-streamed) response body.</summary>
+    public async Task WriteResponseAsync(string text, FinishReason reason, GenerationUsage usage, CancellationToken cancellationToken)
+    {
+        _response.ContentType = "application/json";
+        WriteHeader(_chat ? "chat.completion" : "text_completion");
+        _json.WriteStartArray("choices");
+        _json.WriteStartObject();
+        _json.WriteNumber("index", 0);
+        if (_chat)
+        {
+            _json.WriteStartObject("message");
+            _json.WriteString("role", "assistant");
+            _json.WriteString("content", text);
+            _json.WriteEndObject();
+        }
+        else
+        {
+            _json.WriteString("text", text);
+        }
+        _json.WriteNull("logprobs");
+        _json.WriteString("finish_reason", FinishReasonText(reason));
+        _json.WriteEndObject();
+        _json.WriteEndArray();
+        WriteUsage(usage);
+        _json.WriteEndObject();
+        _json.Flush();
+        await _pipe.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Sends the event-stream headers; call before the first chunk.</summary>
+    public void StartStream()
+    {
+        _response.ContentType = "text/event-stream";
+        _response.Headers.CacheControl = "no-cache";
+        _response.HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
+    }
+
+    /// <summary>Writes one chunk carrying <paramref name="text"/> and, on the last, the finish reason.</summary>
+    public ValueTask<FlushResult> WriteChunkAsync(string text, FinishReason? reason, bool includeUsage, CancellationToken cancellationToken)
+    {
+        BeginEvent();
+        WriteHeader(_chat ? "chat.completion.chunk" : "text_completion");
+        _json.WriteStartArray("choices");
+        _json.WriteStartObject();
+        _json.WriteNumber("index", 0);
+        if (_chat)
+        {
+            _json.WriteStartObject("delta");
+            if (!_roleSent) _json.WriteString("role", "assistant");
+            if (text.Length > 0 || !_roleSent) _json.WriteString("content", text);
+            _json.WriteEndObject();
+            _roleSent = true;
+        }
+        else
+        {
+            _json.WriteString("text", text);
+        }
+        _json.WriteNull("logprobs");
+        if (reason is { } r) _json.WriteString("finish_reason", FinishReasonText(r));
+        else _json.WriteNull("finish_reason");
+        _json.WriteEndObject();
+        _json.WriteEndArray();
+        if (includeUsage) _json.WriteNull("usage");
+        _json.WriteEndObject();
+        return EndEventAsync(cancellationToken);
+    }
+
+    /// <summary>Writes the usage chunk of <c>stream_options.include_usage</c> (no choices).</summary>
+    public ValueTask<FlushResult> WriteUsageChunkAsync(GenerationUsage usage, CancellationToken cancellationToken)
+    {
+        BeginEvent();
+        WriteHeader(_chat ? "chat.completion.chunk" : "text_completion");
+        _json.WriteStartArray("choices");
+        _json.WriteEndArray();
+        WriteUsage(usage);
+        _json.WriteEndObject();
+        return EndEventAsync(cancellationToken);
+    }
+
+    /// <summary>Writes an error event (when the stream already started and a status can no longer be sent).</summary>
+    public ValueTask<FlushResult> WriteErrorEventAsync(OpenAIException error, CancellationToken cancellationToken)
+    {
+        BeginEvent();
+        OpenAIErrors.WriteBody(_json, error);
+        return EndEventAsync(cancellationToken);
+    }
+
+    /// <summary>Writes <c>data: [DONE]</c>.</summary>
+    public ValueTask<FlushResult> WriteDoneAsync(CancellationToken cancellationToken)
+    {
+        _pipe.Write("data: [DONE]\n\n"u8);
+        return _pipe.FlushAsync(cancellationToken);
+    }
+
+    public void Dispose() => _json.Dispose();
+
+    private void BeginEvent()
+    {
+        _pipe.Write("data: "u8);
+        _json.Reset(_pipe);
+    }
+
+    private ValueTask<FlushResult> EndEventAsync(CancellationToken cancellationToken)
+    {
+        _json.Flush();
+        _pipe.Write("\n\n"u8);
+        return _pipe.FlushAsync(cancellationToken);
+    }
+
+    private void WriteHeader(string objectType)
+    {
+        _json.WriteStartObject();
+        _json.WriteString("id", _id);
+        _json.WriteString("object", objectType);
+        _json.WriteNumber("created", _created);
+        _json.WriteString("model", _model);
+    }
+
+    private void WriteUsage(GenerationUsage usage)
+    {
+        _json.WriteStartObject("usage");
+        _json.WriteNumber("prompt_tokens", usage.PromptTokens);
+        _json.WriteNumber("completion_tokens", usage.OutputTokens);
+        _json.WriteNumber("total_tokens", usage.PromptTokens + usage.OutputTokens);
+        _json.WriteStartObject("prompt_tokens_details");
+        _json.WriteNumber("cached_tokens", usage.CachedPromptTokens);
+        _json.WriteEndObject();
+        _json.WriteEndObject();
+    }
+
+    private static string FinishReasonText(FinishReason reason) => reason == FinishReason.Length ? "length" : "stop";
+}
