@@ -21,6 +21,7 @@ internal static class CliApp
           tokenize        --tokenizer DIR (--text TEXT | --jsonl FILE) [--add-special-tokens] [--json]
           info            [--json]
           export-default  --out DIR
+          bench           --shape S|M|L [--dtype f32|f16|bf16|q8] [--prompt 512] [--gen 128] [--batch 1,4,16] [--runs 3] [--json]
 
         common options: --threads N (compute threads; default: all cores), --memory-mb N (engine memory budget)
         """;
@@ -48,6 +49,7 @@ internal static class CliApp
                 "tokenize" => TokenizeCommand.Run(parsed, output),
                 "info" => InfoCommand.Run(parsed, output),
                 "export-default" => ExportDefaultCommand.Run(parsed, output),
+                "bench" => BenchCommand.Run(parsed, output),
                 _ => throw new CliUsageException($"unknown command '{parsed.Command}'"),
             };
         }
