@@ -61,7 +61,7 @@ internal static class BenchMeasurements
     /// <summary>Total decode tokens per second over <paramref name="sequences"/> concurrent greedy requests
     /// (each a <paramref name="promptTokens"/>-token prompt and <paramref name="genTokens"/> new tokens), counted
     /// only while all of them are decoding: from the last first token to the first finish.</summary>
-    public static double BatchedDecode(LlmEngine engine, int vocab, int sequences, int promptTokens, int genTokens)
+    public static double BatchedDecode(LlmEngine engine, int vocab, int sequences, int promptTokens, int genTokens, int timeoutSeconds = 900)
     {
         var stamps = new List<long>[sequences];
         var tasks = new Task[sequences];
@@ -77,7 +77,8 @@ internal static class BenchMeasurements
             var list = stamps[s] = new List<long>(genTokens);
             tasks[s] = Task.Run(() => Consume(engine, request, list));
         }
-        Task.WaitAll(tasks);
+        // A guard so a stuck run reports instead of hanging the benchmark (seen once under heavy load; see docs/performance.md).
+        if (!Task.WaitAll(tasks, TimeSpan.FromSeconds(timeoutSeconds))) return -1;
         long windowStart = long.MinValue, windowEnd = long.MaxValue, first = long.MaxValue, last = long.MinValue;
         int after = 0;
         foreach (List<long> l in stamps)
