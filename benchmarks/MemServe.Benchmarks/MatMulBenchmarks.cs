@@ -1,4 +1,6 @@
 using BenchmarkDotNet.Attributes;
+using BenchmarkDotNet.Configs;
+using BenchmarkDotNet.Running;
 using MemServe.Compute;
 using MemServe.Memory;
 using MemServe.Model;
@@ -8,11 +10,40 @@ namespace MemServe.Benchmarks;
 /// <summary>
 /// Weight-times-activations at the FFN shapes of the baseline models (S: 1536×576, M: 4864×896,
 /// L: 5632×2048). Tokens = 1 is the decode GEMV (bound by reading the weights once); Tokens = 64 is
-/// the prefill GEMM. Throughput: weight bytes ÷ time (GEMV) and 2·rows·cols·tokens ÷ time (GEMM).
+/// the prefill GEMM. Throughput columns: weight bytes ÷ time (GB/s, what bounds the GEMV) and
+/// 2·rows·cols·tokens ÷ time (GFLOP/s, what bounds the GEMM). Q8 quantizes the weights in setup.
 /// </summary>
 [MemoryDiagnoser]
+[Config(typeof(Columns))]
 public unsafe class MatMulBenchmarks
 {
+    private sealed class Columns : ManualConfig
+    {
+        public Columns()
+        {
+            AddColumn(new ThroughputColumn("GB/s", WeightBytes));
+            AddColumn(new ThroughputColumn("GFLOP/s", c =>
+            {
+                (int rows, int cols) = Dims(ThroughputColumn.Param<string>(c, nameof(Shape)));
+                return 2.0 * rows * cols * ThroughputColumn.Param<int>(c, nameof(Tokens));
+            }));
+        }
+    }
+
+    private static (int Rows, int Cols) Dims(string shape) => shape switch { "S" => (1536, 576), "M" => (4864, 896), _ => (5632, 2048) };
+
+    private static double WeightBytes(BenchmarkCase c)
+    {
+        (int rows, int cols) = Dims(ThroughputColumn.Param<string>(c, nameof(Shape)));
+        return ThroughputColumn.Param<string>(c, nameof(Format)) switch
+        {
+            "F32" => 4.0 * rows * cols,
+            "Q8" => Q8Quantizer.BytesFor(rows, cols),
+            _ => 2.0 * rows * cols,
+        };
+    }
+
+    private NativeBuffer<byte>? _q8, _xq;
     private NativeBuffer<byte> _weights = null!;
     private NativeBuffer<float> _x = null!, _y = null!, _scratch = null!;
     private ComputeThreadPool _pool = null!;
@@ -22,8 +53,8 @@ public unsafe class MatMulBenchmarks
     [Params("S", "M", "L")]
     public string Shape { get; set; } = "S";
 
-    [Params(DType.F32, DType.BF16)]
-    public DType DType { get; set; }
+    [Params("F32", "F16", "BF16", "Q8")]
+    public string Format { get; set; } = "BF16";
 
     [Params(1, 64)]
     public int Tokens { get; set; }
@@ -34,7 +65,8 @@ public unsafe class MatMulBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        (int rows, int cols) = Shape switch { "S" => (1536, 576), "M" => (4864, 896), _ => (5632, 2048) };
+        (int rows, int cols) = Dims(Shape);
+        DType DType = Format == "Q8" ? DType.BF16 : Enum.Parse<DType>(Format);
         _weights = new NativeBuffer<byte>((long)rows * cols * DType.SizeInBytes(), null, MemoryCategory.Weights, "weights");
         var random = new Random(1);
         Span<float> row = new float[cols];
@@ -49,7 +81,13 @@ public unsafe class MatMulBenchmarks
         _y = new NativeBuffer<float>((long)Tokens * rows, null, MemoryCategory.Scratch, "y");
         _pool = new ComputeThreadPool(Threads);
         _scratch = new NativeBuffer<float>(Compute.MatMul.ScratchFloats(_pool.ThreadCount, cols), null, MemoryCategory.Scratch, "scratch");
-        _matMul = new Compute.MatMul(_pool, _scratch.Pointer, cols);
+        if (Format == "Q8")
+        {
+            _q8 = new NativeBuffer<byte>(Q8Quantizer.BytesFor(rows, cols), null, MemoryCategory.Weights, "q8");
+            _w = Q8Quantizer.Quantize(_w, _q8.Pointer);
+            _xq = new NativeBuffer<byte>(Compute.MatMul.Q8ScratchBytes(Tokens, cols), null, MemoryCategory.Scratch, "xq");
+        }
+        _matMul = new Compute.MatMul(_pool, _scratch.Pointer, cols, _xq is null ? null : _xq.Pointer, Tokens);
     }
 
     [Benchmark]
@@ -63,5 +101,7 @@ public unsafe class MatMulBenchmarks
         _x.Dispose();
         _y.Dispose();
         _scratch.Dispose();
+        _q8?.Dispose();
+        _xq?.Dispose();
     }
 }

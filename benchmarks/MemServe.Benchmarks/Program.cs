@@ -5,6 +5,17 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 // In-process toolchain: BenchmarkDotNet 0.14 predates net10.0 target monikers, and running in the
 // host process measures exactly the runtime the library ships on.
+if (args is ["gemv"])
+{
+    MemServe.Benchmarks.GemvProbe.Run();
+    return;
+}
+if (args is ["ab"])
+{
+    MemServe.Benchmarks.KernelAb.Run();
+    return;
+}
+
 IConfig config = DefaultConfig.Instance
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);

@@ -80,6 +80,10 @@ public sealed unsafe class ComputeThreadPool : IDisposable
 
         RunChunks(generation, 0);
         WaitForChunks();
+        // Retire the generation before the next job's fields are written: a worker that read this job's
+        // claim word but was descheduled before its CAS must fail that CAS, never claim a "chunk" of the
+        // next job's (half-written) state under this generation.
+        Interlocked.Exchange(ref _claim, (generation << 32) | int.MaxValue);
         _failure?.Throw();
     }
 

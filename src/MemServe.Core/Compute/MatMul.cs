@@ -1,6 +1,5 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using MemServe.Model;
 
 namespace MemServe.Compute;
 
@@ -21,11 +20,13 @@ internal readonly unsafe struct MatMulTarget(WeightMatrix w, float* bias, float*
 }
 
 /// <summary>
-/// Multi-threaded matmul of FP32 activations with F32/F16/BF16 weights. Output rows are split across
+/// Multi-threaded matmul of FP32 activations with F32/F16/BF16/Q8 weights. Output rows are split across
 /// the pool; several projections sharing one input (q/k/v, gate/up) run as one job so the threads meet
-/// at one barrier instead of three. F32 and BF16 weights are widened in registers; F16 rows are converted
-/// in tiles of <see cref="F16TileRows"/> rows into per-thread scratch first (no F16 vector loads in .NET),
-/// then reused across all tokens. No allocations.
+/// at one barrier instead of three. F32 and BF16 weights are widened in registers; F16 too for fewer than
+/// 4 tokens (decode: weights streamed once), while for 4 or more tokens F16 rows are converted in tiles of
+/// <see cref="F16TileRows"/> rows into per-thread scratch and reused across all tokens. For Q8 weights the
+/// input rows are first quantized to int8 blocks (<see cref="Q8Block"/>) into the Q8 scratch, then
+/// <see cref="Q8Kernels"/> dot int8 with int8. No allocations.
 /// </summary>
 internal sealed unsafe class MatMul
 {
@@ -35,25 +36,39 @@ internal sealed unsafe class MatMul
     private readonly ComputeThreadPool _pool;
     private readonly float* _scratch;       // (thread, F16TileRows, _maxCols)
     private readonly int _maxCols;
+    private readonly byte* _q8Scratch;      // (q8Tokens, blocks * 32) int8, then (q8Tokens, blocks) scales
+    private readonly int _q8Tokens;
 
     /// <summary>Creates a matmul over <paramref name="pool"/> with F16 scratch for inputs up to
     /// <paramref name="maxCols"/> wide; <paramref name="scratch"/> must hold
-    /// <see cref="ScratchFloats"/>(pool.ThreadCount, maxCols) floats and outlive this object.</summary>
-    public MatMul(ComputeThreadPool pool, float* scratch, int maxCols)
+    /// <see cref="ScratchFloats"/>(pool.ThreadCount, maxCols) floats and outlive this object. Q8 weights need
+    /// <paramref name="q8Scratch"/> of <see cref="Q8ScratchBytes"/>(q8Tokens, maxCols) bytes; inputs then hold at
+    /// most <paramref name="q8Tokens"/> rows.</summary>
+    public MatMul(ComputeThreadPool pool, float* scratch, int maxCols, byte* q8Scratch = null, int q8Tokens = 0)
     {
         _pool = pool;
         _scratch = scratch;
         _maxCols = maxCols;
+        _q8Scratch = q8Scratch;
+        _q8Tokens = q8Scratch == null ? 0 : q8Tokens;
     }
 
     /// <summary>Scratch floats needed for <paramref name="threads"/> threads and inputs up to <paramref name="maxCols"/>.</summary>
     public static long ScratchFloats(int threads, int maxCols) => (long)threads * F16TileRows * maxCols;
+
+    /// <summary>Q8 activation scratch bytes for <paramref name="tokens"/> input rows up to <paramref name="maxCols"/> wide.</summary>
+    public static long Q8ScratchBytes(int tokens, int maxCols)
+    {
+        long blocks = Q8Block.BlocksFor(maxCols);
+        return (long)tokens * blocks * (Q8Block.Size + sizeof(float));
+    }
 
     /// <summary>Single projection: <c>y[t, r] = x[t, :] · w[r, :] (+ bias[r])</c> for t in [0, tokens).</summary>
     public void Run(float* x, int xStride, int tokens, WeightMatrix w, float* bias, float* y, int yStride)
     {
         var job = new Job { X = x, XStride = xStride, Tokens = tokens, Count = 1, Scratch = _scratch, MaxCols = _maxCols };
         job.Targets[0] = new MatMulTarget(w, bias, y, yStride);
+        if (w.Format == WeightFormat.Q8) QuantizeInput(ref job, w.Cols);
         Dispatch(ref job, w.Rows, w.Cols);
     }
 
@@ -65,7 +80,28 @@ internal sealed unsafe class MatMul
         job.Targets[1] = b;
         job.Targets[2] = c;
         int rows = a.W.Rows + b.W.Rows + (c.Y == null ? 0 : c.W.Rows);
+        if (a.W.Format == WeightFormat.Q8 || b.W.Format == WeightFormat.Q8 || (c.Y != null && c.W.Format == WeightFormat.Q8))
+        {
+            QuantizeInput(ref job, a.W.Cols);
+        }
         Dispatch(ref job, rows, a.W.Cols);
+    }
+
+    /// <summary>Quantizes the job's input rows into the Q8 scratch (once per call, shared by all targets).</summary>
+    private void QuantizeInput(ref Job job, int cols)
+    {
+        if (job.Tokens > _q8Tokens || cols > _maxCols)
+        {
+            throw new InvalidOperationException($"Q8 matmul of {job.Tokens} rows × {cols} exceeds the Q8 scratch ({_q8Tokens} rows × {_maxCols}).");
+        }
+        int blocks = Q8Block.BlocksFor(cols);
+        long rowBytes = (long)blocks * Q8Block.Size;
+        job.Xq = (sbyte*)_q8Scratch;
+        job.Xs = (float*)(_q8Scratch + (long)_q8Tokens * Q8Block.BlocksFor(_maxCols) * Q8Block.Size);
+        for (int t = 0; t < job.Tokens; t++)
+        {
+            Q8Block.QuantizeRow(job.X + (long)t * job.XStride, cols, job.Xq + t * rowBytes, job.Xs + (long)t * blocks);
+        }
     }
 
     private void Dispatch(ref Job job, int totalRows, int cols)
@@ -93,16 +129,26 @@ internal sealed unsafe class MatMul
     private static void RunRows(Job* job, in MatMulTarget t, int lo, int hi, int thread)
     {
         WeightMatrix w = t.W;
-        switch (w.DType)
+        switch (w.Format)
         {
-            case DType.F32:
+            case WeightFormat.F32:
                 MatMulKernels.Rows<F32Loader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
                 break;
-            case DType.BF16:
+            case WeightFormat.BF16:
                 MatMulKernels.Rows<Bf16Loader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
                 break;
+            case WeightFormat.Q8:
+                Q8Kernels.Rows(w, job->Xq, job->Xs, job->Tokens, t.Y, t.YStride, lo, hi);
+                break;
             default:
-                RunF16Rows(job, w, t.Y, t.YStride, lo, hi, thread);
+                if (job->Tokens < 4)
+                {
+                    MatMulKernels.Rows<F16Loader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
+                }
+                else
+                {
+                    RunF16Rows(job, w, t.Y, t.YStride, lo, hi, thread);
+                }
                 break;
         }
         if (t.Bias != null) AddBias(t.Bias, t.Y, t.YStride, job->Tokens, lo, hi);
@@ -141,6 +187,8 @@ internal sealed unsafe class MatMul
         public int Count;       // targets in use
         public float* Scratch;  // (thread, F16TileRows, MaxCols)
         public int MaxCols;
+        public sbyte* Xq;       // (Tokens, blocks * 32) quantized input, Q8 targets only
+        public float* Xs;       // (Tokens, blocks) input block scales
         public Targets3 Targets;
     }
 

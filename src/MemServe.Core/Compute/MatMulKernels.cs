@@ -5,12 +5,21 @@ namespace MemServe.Compute;
 
 /// <summary>
 /// Register-tiled dot-product micro-kernels for <c>y[t, r] = x[t, :] · W[r, :]</c> over a range of weight
-/// rows, single-threaded. Tokens go in groups of 4 against pairs of rows (8 accumulators: each loaded
-/// weight vector feeds 4 FMAs); leftover tokens use 1 token × 4 rows (the GEMV shape, which streams each
-/// weight row once). 16-wide loops when <see cref="Vector512"/> is accelerated, then 8-wide, then scalar.
+/// rows, single-threaded. Tokens go in groups of 4 against 4 rows (16 zmm accumulators: 8 loads feed 16
+/// FMAs, and the horizontal sums are amortized over 16 outputs), leftover rows in pairs (8 accumulators). Rows go in blocks of
+/// about 192 KiB so a block stays in L2 while all token groups pass over it;
+/// leftover tokens use 1 token × 4 rows (the GEMV shape, which streams each weight row once). 16-wide loops
+/// when <see cref="Vector512"/> is accelerated, then 8-wide, then scalar.
 /// </summary>
 internal static unsafe class MatMulKernels
 {
+    /// <summary>Weight bytes of one row block in the token-group loop (fits L2 with the activations).</summary>
+    private const long RowBlockBytes = 192 * 1024;
+
+    /// <summary>Use the 4 × 4 tile and L2 row blocks for groups of 4 tokens (default); false is the previous
+    /// kernel (4 × 2, no blocking). A switch for interleaved A/B benchmarks only.</summary>
+    internal static bool WideTile { get; set; } = true;
+
     /// <summary>
     /// Computes rows [<paramref name="rowBegin"/>, <paramref name="rowEnd"/>) of the output for all
     /// <paramref name="tokens"/> tokens. <paramref name="w"/> points at row 0 of a matrix with
@@ -20,21 +29,32 @@ internal static unsafe class MatMulKernels
         float* y, int yStride, int rowBegin, int rowEnd)
         where L : struct, IRowLoader
     {
-        int t = 0;
-        for (; t + 4 <= tokens; t += 4)
+        // Row blocks of about RowBlockBytes stay in L2 while every group of 4 tokens passes over them.
+        int rowBlock = WideTile ? Math.Max(4, (int)(RowBlockBytes / rowBytes) & ~3) : Math.Max(1, rowEnd - rowBegin);
+        int groups = tokens & ~3;
+        for (int rb = rowBegin; rb < rowEnd && groups > 0; rb += rowBlock)
         {
-            float* x0 = x + (long)t * xStride;
-            float* y0 = y + (long)t * yStride;
-            int r = rowBegin;
-            for (; r + 2 <= rowEnd; r += 2)
+            int re = Math.Min(rowEnd, rb + rowBlock);
+            for (int tg = 0; tg < groups; tg += 4)
             {
-                Dot4x2<L>(w + r * rowBytes, w + (r + 1) * rowBytes, n, x0, xStride, y0 + r, yStride);
-            }
-            for (; r < rowEnd; r++)
-            {
-                for (int j = 0; j < 4; j++) y0[(long)j * yStride + r] = Dot1x1<L>(w + r * rowBytes, x0 + (long)j * xStride, n);
+                float* x0 = x + (long)tg * xStride;
+                float* y0 = y + (long)tg * yStride;
+                int r = rb;
+                if (WideTile && Vector512.IsHardwareAccelerated)
+                {
+                    for (; r + 4 <= re; r += 4) Dot4x4<L>(w + r * rowBytes, rowBytes, n, x0, xStride, y0 + r, yStride);
+                }
+                for (; r + 2 <= re; r += 2)
+                {
+                    Dot4x2<L>(w + r * rowBytes, w + (r + 1) * rowBytes, n, x0, xStride, y0 + r, yStride);
+                }
+                for (; r < re; r++)
+                {
+                    for (int j = 0; j < 4; j++) y0[(long)j * yStride + r] = Dot1x1<L>(w + r * rowBytes, x0 + (long)j * xStride, n);
+                }
             }
         }
+        int t = groups;
         for (; t < tokens; t++)
         {
             float* xt = x + (long)t * xStride;
@@ -100,6 +120,49 @@ internal static unsafe class MatMulKernels
         y += ys; y[0] = s10; y[1] = s11;
         y += ys; y[0] = s20; y[1] = s21;
         y += ys; y[0] = s30; y[1] = s31;
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4x4<L>(byte* w0, long rowBytes, int n, float* x0, int xs, float* y, int ys) where L : struct, IRowLoader
+    {
+        byte* w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
+        float* x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
+        Vector512<float> a00 = default, a01 = default, a02 = default, a03 = default;
+        Vector512<float> a10 = default, a11 = default, a12 = default, a13 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
+        Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
+        int i = 0;
+        for (; i + 16 <= n; i += 16)
+        {
+            Vector512<float> v0 = L.Load512(w0, i), v1 = L.Load512(w1, i), v2 = L.Load512(w2, i), v3 = L.Load512(w3, i);
+            Vector512<float> b = Vector512.Load(x0 + i);
+            a00 = Vector512.FusedMultiplyAdd(v0, b, a00); a01 = Vector512.FusedMultiplyAdd(v1, b, a01);
+            a02 = Vector512.FusedMultiplyAdd(v2, b, a02); a03 = Vector512.FusedMultiplyAdd(v3, b, a03);
+            b = Vector512.Load(x1 + i);
+            a10 = Vector512.FusedMultiplyAdd(v0, b, a10); a11 = Vector512.FusedMultiplyAdd(v1, b, a11);
+            a12 = Vector512.FusedMultiplyAdd(v2, b, a12); a13 = Vector512.FusedMultiplyAdd(v3, b, a13);
+            b = Vector512.Load(x2 + i);
+            a20 = Vector512.FusedMultiplyAdd(v0, b, a20); a21 = Vector512.FusedMultiplyAdd(v1, b, a21);
+            a22 = Vector512.FusedMultiplyAdd(v2, b, a22); a23 = Vector512.FusedMultiplyAdd(v3, b, a23);
+            b = Vector512.Load(x3 + i);
+            a30 = Vector512.FusedMultiplyAdd(v0, b, a30); a31 = Vector512.FusedMultiplyAdd(v1, b, a31);
+            a32 = Vector512.FusedMultiplyAdd(v2, b, a32); a33 = Vector512.FusedMultiplyAdd(v3, b, a33);
+        }
+        Store4(y, Vector512.Sum(a00), Vector512.Sum(a01), Vector512.Sum(a02), Vector512.Sum(a03), w0, rowBytes, x0, i, n);
+        Store4(y + ys, Vector512.Sum(a10), Vector512.Sum(a11), Vector512.Sum(a12), Vector512.Sum(a13), w0, rowBytes, x1, i, n);
+        Store4(y + 2L * ys, Vector512.Sum(a20), Vector512.Sum(a21), Vector512.Sum(a22), Vector512.Sum(a23), w0, rowBytes, x2, i, n);
+        Store4(y + 3L * ys, Vector512.Sum(a30), Vector512.Sum(a31), Vector512.Sum(a32), Vector512.Sum(a33), w0, rowBytes, x3, i, n);
+
+        static void Store4(float* y, float s0, float s1, float s2, float s3, byte* w, long rowBytes, float* x, int i, int n)
+        {
+            for (; i < n; i++)
+            {
+                float b = x[i];
+                s0 += L.Load1(w, i) * b; s1 += L.Load1(w + rowBytes, i) * b;
+                s2 += L.Load1(w + 2 * rowBytes, i) * b; s3 += L.Load1(w + 3 * rowBytes, i) * b;
+            }
+            y[0] = s0; y[1] = s1; y[2] = s2; y[3] = s3;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

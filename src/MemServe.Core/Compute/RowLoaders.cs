@@ -52,3 +52,37 @@ internal readonly unsafe struct Bf16Loader : IRowLoader
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static float Load1(byte* row, int i) => BitConverter.UInt32BitsToSingle((uint)((ushort*)row)[i] << 16);
 }
+
+/// <summary>
+/// F16 weights widened in registers (.NET 10 exposes no <c>vcvtph2ps</c>): the exponent and mantissa bits
+/// are moved into FP32 position (<c>&lt;&lt; 13</c>) and rebased by multiplying with 2^112, which is exact for
+/// normal and subnormal halves alike; exponent 31 (inf/NaN) is patched to 255; the sign is or-ed back.
+/// </summary>
+internal readonly unsafe struct F16Loader : IRowLoader
+{
+    private const uint InfNanThreshold = 0x0F80_0000; // half exponent 31 after << 13
+    private const float Rebase = 5.192296858534828e33f; // 2^112
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector512<float> Load512(byte* row, int i)
+    {
+        Vector512<uint> h = Vector512.WidenLower(Vector256.Load((ushort*)row + i).ToVector512Unsafe());
+        Vector512<uint> em = Vector512.ShiftLeft(h & Vector512.Create(0x7FFFu), 13);
+        Vector512<uint> bits = (em.AsSingle() * Vector512.Create(Rebase)).AsUInt32();
+        bits |= Vector512.GreaterThanOrEqual(em, Vector512.Create(InfNanThreshold)) & Vector512.Create(0x7F80_0000u);
+        return (bits | Vector512.ShiftLeft(h & Vector512.Create(0x8000u), 16)).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static Vector256<float> Load256(byte* row, int i)
+    {
+        Vector256<uint> h = Vector256.WidenLower(Vector128.Load((ushort*)row + i).ToVector256Unsafe());
+        Vector256<uint> em = Vector256.ShiftLeft(h & Vector256.Create(0x7FFFu), 13);
+        Vector256<uint> bits = (em.AsSingle() * Vector256.Create(Rebase)).AsUInt32();
+        bits |= Vector256.GreaterThanOrEqual(em, Vector256.Create(InfNanThreshold)) & Vector256.Create(0x7F80_0000u);
+        return (bits | Vector256.ShiftLeft(h & Vector256.Create(0x8000u), 16)).AsSingle();
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float Load1(byte* row, int i) => (float)((Half*)row)[i];
+}

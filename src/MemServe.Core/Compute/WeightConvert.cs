@@ -3,7 +3,7 @@ using MemServe.Model;
 
 namespace MemServe.Compute;
 
-/// <summary>Widens stored F32/F16/BF16 elements to FP32 (embedding rows, small vectors at bind time).</summary>
+/// <summary>Widens stored F32/F16/BF16 (and dequantizes Q8) elements to FP32 (embedding rows, small vectors at bind time).</summary>
 internal static unsafe class WeightConvert
 {
     /// <summary>Converts <paramref name="count"/> elements at <paramref name="source"/> (of <paramref name="dtype"/>) into <paramref name="destination"/>.</summary>
@@ -28,6 +28,16 @@ internal static unsafe class WeightConvert
     }
 
     /// <summary>Converts row <paramref name="row"/> of <paramref name="matrix"/> into <paramref name="destination"/> (Cols floats).</summary>
-    public static void Row(WeightMatrix matrix, int row, float* destination) =>
-        ToSingle(matrix.Row(row), matrix.DType, matrix.Cols, destination);
+    public static void Row(in WeightMatrix matrix, int row, float* destination)
+    {
+        switch (matrix.Format)
+        {
+            case WeightFormat.F32: ToSingle(matrix.Row(row), DType.F32, matrix.Cols, destination); break;
+            case WeightFormat.F16: ToSingle(matrix.Row(row), DType.F16, matrix.Cols, destination); break;
+            case WeightFormat.BF16: ToSingle(matrix.Row(row), DType.BF16, matrix.Cols, destination); break;
+            default:
+                Q8Block.DequantizeRow((sbyte*)matrix.Row(row), matrix.Scales + (long)row * matrix.BlocksPerRow, matrix.Cols, destination);
+                break;
+        }
+    }
 }

@@ -240,6 +240,7 @@ public sealed class LlmEngine : ILlmEngine
             Threads = options.Threads,
             Budget = budget,
             BlockTokens = options.BlockTokens,
+            QuantizeWeightsToQ8 = options.QuantizeWeightsToQ8,
         });
 
     private Sequence CreateSequence(GenerationRequest request, int[] prompt)

@@ -11,7 +11,9 @@ namespace MemServe.Runner;
 /// <para><b>Weights</b> stay in their stored dtype (F32, F16 or BF16), borrowed zero-copy from the
 /// <see cref="ITensorSource"/> (which must outlive the runner) and widened to FP32 in registers inside the
 /// kernels: decode is memory-bound, so half the weight bytes is half the time, and there is one copy of the
-/// weights. Only norm and bias vectors are copied (as FP32). Activations, KV and logits are FP32.</para>
+/// weights. Only norm and bias vectors are copied (as FP32). Activations, KV and logits are FP32. With
+/// <see cref="CpuRunnerOptions.QuantizeWeightsToQ8"/> the matrices are instead quantized once at load into the
+/// runner's own int8 copy (the only copy it reads), and matmuls run int8 × int8.</para>
 /// <para><b>Memory</b>: the bound tensors' bytes are charged to <see cref="CpuRunnerOptions.Budget"/> as
 /// Weights at construction, scratch (activations for MaxBatchTokens, logits for MaxBatchSequences × vocab,
 /// attention and F16 workspaces) as Scratch; both are released on <see cref="Dispose"/>.</para>
@@ -43,11 +45,11 @@ public sealed unsafe class CpuModelRunner : IModelRunner
         MaxBatchTokens = options.MaxBatchTokens;
         MaxBatchSequences = options.MaxBatchSequences;
         KvLayout = new KvCacheLayout(Layers.Start, Layers.Count, config.NumKvHeads, config.HeadDim, options.BlockTokens);
-        _weights = new LlamaWeights(config, weights, Layers, options.Budget);
+        _weights = new LlamaWeights(config, weights, Layers, options.Budget, options.QuantizeWeightsToQ8);
         try
         {
             _pool = new ComputeThreadPool(options.Threads);
-            _s = new RunnerScratch(config, MaxBatchTokens, MaxBatchSequences, _pool.ThreadCount, options.BlockTokens, _weights.HasHead, options.Budget);
+            _s = new RunnerScratch(config, MaxBatchTokens, MaxBatchSequences, _pool.ThreadCount, options.BlockTokens, _weights.HasHead, _weights.IsQuantized, options.Budget);
         }
         catch
         {
@@ -55,7 +57,7 @@ public sealed unsafe class CpuModelRunner : IModelRunner
             _weights.Dispose();
             throw;
         }
-        _matMul = new MatMul(_pool, _s.F16Tiles, _s.F16MaxCols);
+        _matMul = new MatMul(_pool, _s.F16Tiles, _s.F16MaxCols, _s.Q8Input, _s.Q8Tokens);
         _layer = new DecoderLayer(config, _s, _pool, _matMul);
         _rope = new Rope(config);
         _hiddenMemory = new NativeFloatMemory(_s.X, MaxBatchTokens * config.HiddenSize);
@@ -83,7 +85,7 @@ public sealed unsafe class CpuModelRunner : IModelRunner
     /// <summary>Compute threads in use, the caller included.</summary>
     public int ThreadCount => _pool.ThreadCount;
 
-    /// <summary>Bytes of weights bound (and charged): zero-copy matrices plus FP32 norm/bias vectors.</summary>
+    /// <summary>Bytes of weights bound (and charged): zero-copy matrices (or their int8 copy) plus FP32 norm/bias vectors.</summary>
     public long WeightBytes => _weights.BoundBytes;
 
     /// <inheritdoc />

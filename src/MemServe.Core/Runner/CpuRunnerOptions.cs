@@ -22,6 +22,11 @@ public sealed record CpuRunnerOptions
     /// (<see cref="MemoryCategory.Scratch"/>) for the runner's lifetime; null charges nothing.</summary>
     public MemoryBudget? Budget { get; init; }
 
+    /// <summary>Quantize every weight matrix (F32/F16/BF16) to int8 blocks of 32 with FP32 scales at load
+    /// (<c>Q8_0</c>-like) and run int8 dot products; the runner then keeps its own int8 copy instead of
+    /// borrowing the source's matrices (charged to the budget instead of them). Default false.</summary>
+    public bool QuantizeWeightsToQ8 { get; init; }
+
     /// <summary>Tokens per KV block of the cache the runner reads and writes. Default <see cref="KvCacheLayout.DefaultBlockTokens"/>.</summary>
     public int BlockTokens { get; init; } = KvCacheLayout.DefaultBlockTokens;
 }

@@ -7,7 +7,8 @@ namespace MemServe.Runner;
 /// <summary>
 /// Binds and validates the tensors of a layer range against a <see cref="ModelConfig"/>: only the layers
 /// of the range, the embedding only when the range starts at 0, the final norm and LM head (or the tied
-/// embedding) only when it ends at the last layer. Matrices stay zero-copy in the source; norm and bias
+/// embedding) only when it ends at the last layer. Matrices stay zero-copy in the source (or, when quantizing
+/// at load, are replaced by one int8 copy, <see cref="Q8WeightStore"/>); norm and bias
 /// vectors are widened into one small FP32 buffer. Charges the budget (Weights) with the bound bytes for
 /// its lifetime. Missing tensors throw <see cref="MissingTensorException"/>, wrong shapes
 /// <see cref="TensorShapeException"/>, both naming the tensor. Read-only after construction.
@@ -18,8 +19,9 @@ internal sealed unsafe class LlamaWeights : IDisposable
     private readonly NativeBuffer<float> _vectors;
     private readonly MemoryBudget? _budget;
     private long _chargedBytes;
+    private Q8WeightStore? _q8;
 
-    public LlamaWeights(ModelConfig config, ITensorSource source, LayerRange range, MemoryBudget? budget)
+    public LlamaWeights(ModelConfig config, ITensorSource source, LayerRange range, MemoryBudget? budget, bool quantizeToQ8 = false)
     {
         Range = range;
         _budget = budget;
@@ -37,8 +39,8 @@ internal sealed unsafe class LlamaWeights : IDisposable
         var layerRefs = new LayerTensors[range.Count];
         for (int i = 0; i < range.Count; i++) layerRefs[i] = LayerTensors.Bind(binder, config, range.Start + i);
 
-        long mapped = binder.MatrixBytes;
-        budget?.Charge(MemoryCategory.Weights, mapped, $"weights of layers {range} ({binder.MatrixCount} matrices)");
+        long mapped = quantizeToQ8 ? 0 : binder.MatrixBytes;
+        if (mapped > 0) budget?.Charge(MemoryCategory.Weights, mapped, $"weights of layers {range} ({binder.MatrixCount} matrices)");
         _chargedBytes = mapped;
         try
         {
@@ -61,6 +63,39 @@ internal sealed unsafe class LlamaWeights : IDisposable
         }
         HasEmbedding = embedding.HasValue;
         HasHead = head;
+        if (quantizeToQ8)
+        {
+            try
+            {
+                QuantizeMatrices(budget);
+            }
+            catch
+            {
+                Dispose();
+                throw;
+            }
+        }
+    }
+
+    /// <summary>Replaces every matrix by its int8 copy (the source's matrices are not read afterwards).</summary>
+    private void QuantizeMatrices(MemoryBudget? budget)
+    {
+        var all = new List<WeightMatrix>();
+        foreach (LayerWeights l in _layers) all.AddRange([l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down]);
+        if (HasEmbedding) all.Add(Embedding);
+        if (HasHead) all.Add(LmHead);
+        _q8 = new Q8WeightStore(all, budget, $"layers {Range}");
+        for (int i = 0; i < _layers.Length; i++)
+        {
+            LayerWeights l = _layers[i];
+            _layers[i] = l with
+            {
+                Q = _q8.Quantize(l.Q), K = _q8.Quantize(l.K), V = _q8.Quantize(l.V), O = _q8.Quantize(l.O),
+                Gate = _q8.Quantize(l.Gate), Up = _q8.Quantize(l.Up), Down = _q8.Quantize(l.Down),
+            };
+        }
+        if (HasEmbedding) Embedding = _q8.Quantize(Embedding);
+        if (HasHead) LmHead = _q8.Quantize(LmHead);
     }
 
     /// <summary>The bound layer range.</summary>
@@ -73,16 +108,19 @@ internal sealed unsafe class LlamaWeights : IDisposable
     public bool HasHead { get; }
 
     /// <summary>[vocab, hidden]; valid when <see cref="HasEmbedding"/>.</summary>
-    public WeightMatrix Embedding { get; }
+    public WeightMatrix Embedding { get; private set; }
 
     /// <summary>[vocab, hidden] (the embedding when tied); valid when <see cref="HasHead"/>.</summary>
-    public WeightMatrix LmHead { get; }
+    public WeightMatrix LmHead { get; private set; }
 
     /// <summary>(hidden) FP32; valid when <see cref="HasHead"/>.</summary>
     public float* FinalNorm { get; }
 
     /// <summary>Bytes charged to the budget: zero-copy matrices plus the FP32 vector copies.</summary>
-    public long BoundBytes => _chargedBytes + (_vectors?.ByteLength ?? 0);
+    public long BoundBytes => _chargedBytes + (_vectors?.ByteLength ?? 0) + (_q8?.ByteLength ?? 0);
+
+    /// <summary>True when the matrices are the runner's int8 copy rather than the source's.</summary>
+    public bool IsQuantized => _q8 != null;
 
     /// <summary>Weights of absolute layer <paramref name="layer"/> (inside <see cref="Range"/>).</summary>
     public ref readonly LayerWeights Layer(int layer) => ref _layers[layer - Range.Start];
@@ -90,6 +128,8 @@ internal sealed unsafe class LlamaWeights : IDisposable
     /// <summary>Releases the budget charge and the vector copies. Idempotent.</summary>
     public void Dispose()
     {
+        _q8?.Dispose();
+        _q8 = null;
         _vectors?.Dispose();
         if (_chargedBytes > 0)
         {

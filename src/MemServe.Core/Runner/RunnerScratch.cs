@@ -13,12 +13,13 @@ internal sealed unsafe class RunnerScratch : IDisposable
 {
     private readonly NativeBuffer<float> _buffer;
 
-    public RunnerScratch(ModelConfig c, int maxTokens, int maxSequences, int threads, int blockTokens, bool head, MemoryBudget? budget)
+    public RunnerScratch(ModelConfig c, int maxTokens, int maxSequences, int threads, int blockTokens, bool head, bool q8, MemoryBudget? budget)
     {
         int t = maxTokens, group = c.NumHeads / c.NumKvHeads;
         int maxCols = Math.Max(Math.Max(c.HiddenSize, c.QueryDim), c.IntermediateSize);
         AttentionWorkspaceFloats = PagedAttention.WorkspaceFloats(group, c.HeadDim, blockTokens);
         F16MaxCols = maxCols;
+        Q8Tokens = q8 ? Math.Max(maxTokens, maxSequences) : 0;
         long[] sizes =
         [
             (long)t * c.HiddenSize,         // X
@@ -34,6 +35,7 @@ internal sealed unsafe class RunnerScratch : IDisposable
             head ? (long)maxSequences * c.VocabSize : 0,  // Logits
             (long)threads * AttentionWorkspaceFloats,     // AttentionWorkspace
             MatMul.ScratchFloats(threads, maxCols),       // F16Tiles
+            q8 ? (MatMul.Q8ScratchBytes(Q8Tokens, maxCols) + 3) / 4 : 0, // Q8Input (bytes as floats)
         ];
         long total = 0;
         foreach (long s in sizes) total += Align(s);
@@ -44,6 +46,7 @@ internal sealed unsafe class RunnerScratch : IDisposable
         X = Next(sizes[0]); Xn = Next(sizes[1]); Q = Next(sizes[2]); K = Next(sizes[3]); V = Next(sizes[4]);
         Attention = Next(sizes[5]); Gate = Next(sizes[6]); Up = Next(sizes[7]); RopeTable = Next(sizes[8]);
         HeadIn = Next(sizes[9]); Logits = Next(sizes[10]); AttentionWorkspace = Next(sizes[11]); F16Tiles = Next(sizes[12]);
+        Q8Input = (byte*)Next(sizes[13]);
         TokenBlocks = new int[maxTokens];
         LogitSequences = new int[maxSequences];
     }
@@ -61,6 +64,8 @@ internal sealed unsafe class RunnerScratch : IDisposable
     public float* Logits { get; }             // (S, vocab)
     public float* AttentionWorkspace { get; } // (threads, AttentionWorkspaceFloats)
     public float* F16Tiles { get; }           // (threads, MatMul.F16TileRows, F16MaxCols)
+    public byte* Q8Input { get; }            // MatMul.Q8ScratchBytes(Q8Tokens, F16MaxCols): quantized matmul inputs
+    public int Q8Tokens { get; }              // rows the Q8 input scratch holds (0 without Q8 weights)
     public int AttentionWorkspaceFloats { get; }
     public int F16MaxCols { get; }
 

@@ -23,6 +23,29 @@ public unsafe class ComputeThreadPoolTests
     }
 
     [Fact]
+    public void Back_to_back_jobs_of_different_sizes_never_run_a_stale_chunk()
+    {
+        // Regression: a worker that read a finished job's claim word, then was descheduled, could claim a
+        // chunk of the next job (with a larger chunk count) under the old generation and run it twice.
+        using var pool = new ComputeThreadPool(2);
+        var small = new int[3];
+        var large = new int[64];
+        const int Rounds = 20_000;
+
+        fixed (int* s = small, l = large)
+        {
+            for (int round = 0; round < Rounds; round++)
+            {
+                if (round % 2 == 0) pool.Run(&Increment, s, small.Length, 1);
+                else pool.Run(&Increment, l, large.Length, 1);
+            }
+        }
+
+        Assert.All(small, c => Assert.Equal(Rounds / 2, c));
+        Assert.All(large, c => Assert.Equal(Rounds / 2, c));
+    }
+
+    [Fact]
     public void Thread_indices_stay_below_thread_count()
     {
         using var pool = new ComputeThreadPool(2);

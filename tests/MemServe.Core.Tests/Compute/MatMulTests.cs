@@ -30,9 +30,9 @@ public unsafe class MatMulTests
     {
         var random = new Random(cols * 31 + rows * 7 + tokens);
         using var weight = new NativeBuffer<byte>((long)rows * cols * dtype.SizeInBytes(), null, MemoryCategory.Weights, "w");
-        float[] w = RandomWeights(random, weight.Span, dtype, rows * cols);
-        float[] x = Random(random, tokens * cols);
-        float[] bias = Random(random, rows);
+        float[] w = MatMulTestData.RandomWeights(random, weight.Span, dtype, rows * cols);
+        float[] x = MatMulTestData.Random(random, tokens * cols);
+        float[] bias = MatMulTestData.Random(random, rows);
         using var pool = new ComputeThreadPool(threads);
         using var scratch = new NativeBuffer<float>(MatMul.ScratchFloats(threads, cols), null, MemoryCategory.Scratch, "s");
         var matMul = new MatMul(pool, scratch.Pointer, cols);
@@ -62,9 +62,9 @@ public unsafe class MatMulTests
         const int cols = 33;
         using var wa = new NativeBuffer<byte>(9 * cols * 2, null, MemoryCategory.Weights, "a");
         using var wb = new NativeBuffer<byte>(6 * cols * 4, null, MemoryCategory.Weights, "b");
-        float[] a = RandomWeights(random, wa.Span, DType.BF16, 9 * cols);
-        float[] b = RandomWeights(random, wb.Span, DType.F32, 6 * cols);
-        float[] x = Random(random, 2 * cols);
+        float[] a = MatMulTestData.RandomWeights(random, wa.Span, DType.BF16, 9 * cols);
+        float[] b = MatMulTestData.RandomWeights(random, wb.Span, DType.F32, 6 * cols);
+        float[] x = MatMulTestData.Random(random, 2 * cols);
         using var pool = new ComputeThreadPool(2);
         using var scratch = new NativeBuffer<float>(MatMul.ScratchFloats(2, cols), null, MemoryCategory.Scratch, "s");
         var ya = new float[2 * 9];
@@ -81,37 +81,5 @@ public unsafe class MatMulTests
         for (int i = 0; i < cols; i++) { expectedA += a[8 * cols + i] * x[cols + i]; expectedB += b[5 * cols + i] * x[cols + i]; }
         Assert.Equal(expectedA, ya[9 + 8], 4);
         Assert.Equal(expectedB, yb[6 + 5], 4);
-    }
-
-    private static float[] Random(Random random, int n)
-    {
-        var v = new float[n];
-        for (int i = 0; i < n; i++) v[i] = (float)(random.NextDouble() * 2 - 1);
-        return v;
-    }
-
-    /// <summary>Writes random values as <paramref name="dtype"/> and returns what was stored, as floats.</summary>
-    private static float[] RandomWeights(Random random, Span<byte> bytes, DType dtype, int n)
-    {
-        float[] v = Random(random, n);
-        for (int i = 0; i < n; i++)
-        {
-            switch (dtype)
-            {
-                case DType.F32:
-                    BitConverter.TryWriteBytes(bytes.Slice(i * 4), v[i]);
-                    break;
-                case DType.F16:
-                    v[i] = (float)(Half)v[i];
-                    BitConverter.TryWriteBytes(bytes.Slice(i * 2), (Half)v[i]);
-                    break;
-                default:
-                    ushort bits = (ushort)(BitConverter.SingleToUInt32Bits(v[i]) >> 16);
-                    v[i] = BitConverter.UInt32BitsToSingle((uint)bits << 16);
-                    BitConverter.TryWriteBytes(bytes.Slice(i * 2), bits);
-                    break;
-            }
-        }
-        return v;
     }
 }

@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Runtime.Intrinsics;
+using MemServe.Compute;
+using MemServe.Engine;
+using MemServe.Memory;
+using MemServe.Model;
+using MemServe.Runner;
+using MemServe.Sampling;
+
+namespace MemServe.Cli.Commands;
+
+/// <summary>
+/// The measurements of <c>memserve bench</c>: prefill and single-sequence decode on a bare runner (like
+/// llama-bench's pp/tg), batched decode through the engine, and the machine's read bandwidth with the same
+/// thread count. Each returns the median of <c>runs</c> timed repetitions after one warm-up.
+/// </summary>
+internal static class BenchMeasurements
+{
+    /// <summary>Tokens per second of one <paramref name="promptTokens"/>-token prefill (logits for the last token only).</summary>
+    public static unsafe double Prefill(CpuModelRunner runner, int promptTokens, int runs)
+    {
+        int[] prompt = RandomTokens(promptTokens, runner.Config.VocabSize, 1);
+        using var storage = new KvBlockStorage(runner.KvLayout, runner.KvLayout.BlocksFor(promptTokens) + 1, budget: null);
+        var batch = new ForwardBatch(storage, promptTokens, 1);
+        int[] blocks = Enumerable.Range(0, storage.BlockCount).ToArray();
+        var seconds = new double[runs];
+        for (int r = -1; r < runs; r++)
+        {
+            batch.Clear();
+            batch.Add(prompt, 0, blocks, needsLogits: true);
+            long start = Stopwatch.GetTimestamp();
+            runner.Forward(batch, LayerRange.All(runner.Config.NumLayers));
+            if (r >= 0) seconds[r] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+        return promptTokens / Median(seconds);
+    }
+
+    /// <summary>Tokens per second decoding <paramref name="genTokens"/> tokens one at a time from an empty cache.</summary>
+    public static unsafe double Decode(CpuModelRunner runner, int genTokens, int runs)
+    {
+        int[] tokens = RandomTokens(genTokens, runner.Config.VocabSize, 2);
+        using var storage = new KvBlockStorage(runner.KvLayout, runner.KvLayout.BlocksFor(genTokens) + 1, budget: null);
+        var batch = new ForwardBatch(storage, 1, 1);
+        int[] blocks = Enumerable.Range(0, storage.BlockCount).ToArray();
+        var seconds = new double[runs];
+        for (int r = -1; r < runs; r++)
+        {
+            int steps = r < 0 ? Math.Min(genTokens, 8) : genTokens;
+            long start = Stopwatch.GetTimestamp();
+            for (int i = 0; i < steps; i++)
+            {
+                batch.Clear();
+                batch.Add(tokens.AsSpan(i, 1), i, blocks, needsLogits: true);
+                runner.Forward(batch, LayerRange.All(runner.Config.NumLayers));
+            }
+            if (r >= 0) seconds[r] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+        return genTokens / Median(seconds);
+    }
+
+    /// <summary>Total decode tokens per second over <paramref name="sequences"/> concurrent greedy requests
+    /// (each a <paramref name="promptTokens"/>-token prompt and <paramref name="genTokens"/> new tokens), counted
+    /// only while all of them are decoding: from the last first token to the first finish.</summary>
+    public static double BatchedDecode(LlmEngine engine, int vocab, int sequences, int promptTokens, int genTokens, int timeoutSeconds = 900)
+    {
+        var stamps = new List<long>[sequences];
+        var tasks = new Task[sequences];
+        for (int s = 0; s < sequences; s++)
+        {
+            var request = new GenerationRequest
+            {
+                PromptTokenIds = RandomTokens(promptTokens, vocab, 100 + s),
+                MaxTokens = genTokens,
+                IgnoreEos = true,
+                Sampling = SamplingParameters.Greedy,
+            };
+            var list = stamps[s] = new List<long>(genTokens);
+            tasks[s] = Task.Run(() => Consume(engine, request, list));
+        }
+        // A guard so a stuck run reports instead of hanging the benchmark (seen once under heavy load; see docs/performance.md).
+        if (!Task.WaitAll(tasks, TimeSpan.FromSeconds(timeoutSeconds))) return -1;
+        long windowStart = long.MinValue, windowEnd = long.MaxValue, first = long.MaxValue, last = long.MinValue;
+        int after = 0;
+        foreach (List<long> l in stamps)
+        {
+            windowStart = Math.Max(windowStart, l[0]);
+            windowEnd = Math.Min(windowEnd, l[^1]);
+            first = Math.Min(first, l[0]);
+            last = Math.Max(last, l[^1]);
+            after += l.Count - 1;
+        }
+        int counted = 0;
+        foreach (List<long> l in stamps)
+        {
+            foreach (long t in l) if (t > windowStart && t <= windowEnd) counted++;
+        }
+        // No common window (a sequence finished before another started): all tokens after each first token.
+        if (counted == 0 || windowEnd <= windowStart) (counted, windowStart, windowEnd) = (after, first, last);
+        double seconds = Stopwatch.GetElapsedTime(windowStart, windowEnd).TotalSeconds;
+        return seconds > 0 ? counted / seconds : 0;
+    }
+
+    private static async Task Consume(LlmEngine engine, GenerationRequest request, List<long> stamps)
+    {
+        await foreach (GenerationUpdate _ in engine.GenerateAsync(request)) stamps.Add(Stopwatch.GetTimestamp());
+    }
+
+    /// <summary>Read bandwidth (bytes per second, median of <paramref name="runs"/>) summing a
+    /// <paramref name="bytes"/>-byte array with <paramref name="threads"/> threads.</summary>
+    public static unsafe double ReadBandwidth(long bytes, int threads, int runs)
+    {
+        using var buffer = new NativeBuffer<float>(bytes / sizeof(float), null, MemoryCategory.Scratch, "bandwidth probe");
+        new Span<byte>(buffer.Pointer, checked((int)Math.Min(bytes, int.MaxValue))).Fill(1);
+        if (bytes > int.MaxValue) new Span<byte>((byte*)buffer.Pointer + int.MaxValue, (int)(bytes - int.MaxValue)).Fill(1);
+        using var pool = new ComputeThreadPool(threads);
+        var job = new ReadJob { Data = buffer.Pointer, ChunkFloats = 1 << 20 };
+        int chunks = (int)(buffer.Length / job.ChunkFloats);
+        var seconds = new double[runs];
+        for (int r = -1; r < runs; r++)
+        {
+            long start = Stopwatch.GetTimestamp();
+            pool.Run(&ReadBody, &job, chunks, 1);
+            if (r >= 0) seconds[r] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+        }
+        return (double)chunks * job.ChunkFloats * sizeof(float) / Median(seconds);
+    }
+
+    private static unsafe void ReadBody(void* context, int begin, int end, int thread)
+    {
+        var job = (ReadJob*)context;
+        Vector512<float> a = default, b = default, c = default, d = default;
+        for (int chunk = begin; chunk < end; chunk++)
+        {
+            float* p = job->Data + (long)chunk * job->ChunkFloats;
+            for (int i = 0; i < job->ChunkFloats; i += 64)
+            {
+                a += Vector512.Load(p + i); b += Vector512.Load(p + i + 16);
+                c += Vector512.Load(p + i + 32); d += Vector512.Load(p + i + 48);
+            }
+        }
+        job->Sink += Vector512.Sum(a + b + c + d);
+    }
+
+    /// <summary>Bytes of weights one decode step reads: every layer matrix plus the LM head (the embedding row is negligible).</summary>
+    public static long DecodeBytesPerToken(ModelConfig c, double bytesPerWeight)
+    {
+        long h = c.HiddenSize;
+        long layer = h * c.QueryDim * 2 + h * c.KvDim * 2 + 3 * h * c.IntermediateSize;
+        return (long)((c.NumLayers * layer + (long)c.VocabSize * h) * bytesPerWeight);
+    }
+
+    private static int[] RandomTokens(int count, int vocab, int seed)
+    {
+        var random = new Random(seed);
+        var ids = new int[count];
+        for (int i = 0; i < count; i++) ids[i] = random.Next(vocab);
+        return ids;
+    }
+
+    private static double Median(double[] values)
+    {
+        var sorted = (double[])values.Clone();
+        Array.Sort(sorted);
+        return sorted[sorted.Length / 2];
+    }
+
+    private unsafe struct ReadJob
+    {
+        public float* Data;
+        public int ChunkFloats;
+        public float Sink;
+    }
+}

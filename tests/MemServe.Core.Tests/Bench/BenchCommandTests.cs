@@ -1,0 +1,63 @@
+using System.Text.Json;
+using MemServe.Core.Tests.Integration;
+using MemServe.Model;
+
+namespace MemServe.Core.Tests.Bench;
+
+/// <summary><c>memserve bench</c> on the hidden tiny shape: the JSON fields exist and are plausible (no timing thresholds).</summary>
+[Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
+public class BenchCommandTests
+{
+    [Theory]
+    [InlineData("bf16")]
+    [InlineData("q8")]
+    public void Json_output_has_every_field(string dtype)
+    {
+        List<JsonElement> lines = CliRunner.RunJsonLines("bench", "--shape", "tiny", "--dtype", dtype, "--threads", "2",
+            "--prompt", "20", "--gen", "6", "--batch", "1,3", "--batch-prompt", "5", "--batch-gen", "6", "--runs", "1",
+            "--bandwidth-mb", "8", "--json");
+
+        JsonElement r = Assert.Single(lines);
+        Assert.Equal("tiny", r.GetProperty("shape").GetString());
+        Assert.Equal(dtype, r.GetProperty("dtype").GetString());
+        Assert.Equal(2, r.GetProperty("threads").GetInt32());
+        Assert.True(r.GetProperty("weights_bytes").GetInt64() > 0);
+        foreach (string field in new[] { "prefill_tok_s", "decode_tok_s", "bandwidth_gb_s", "decode_roofline_fraction" })
+        {
+            Assert.True(r.GetProperty(field).GetDouble() > 0, field);
+        }
+        Assert.True(r.GetProperty("peak_rss_bytes").GetInt64() > 0);
+        JsonElement[] batched = [.. r.GetProperty("batched").EnumerateArray()];
+        Assert.Equal([1, 3], batched.Select(b => b.GetProperty("batch").GetInt32()));
+        Assert.All(batched, b => Assert.True(b.GetProperty("decode_tok_s").GetDouble() > 0));
+    }
+
+    [Fact]
+    public void Needs_a_model_or_a_shape()
+    {
+        var (code, _, error) = CliRunner.Run("bench", "--json");
+
+        Assert.Equal(2, code);
+        Assert.Contains("--shape", error, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Shapes_match_the_baseline_parameter_counts()
+    {
+        Assert.Equal(134_515_008, ModelShapes.ParameterCount(ModelShapes.Get("S")));
+        Assert.Equal(494_005_120, ModelShapes.ParameterCount(ModelShapes.Get("M")));
+        Assert.Equal(1_100_048_384, ModelShapes.ParameterCount(ModelShapes.Get("L")));
+    }
+
+    [Fact]
+    public void Random_weights_are_deterministic()
+    {
+        ModelConfig tiny = ModelShapes.Get("tiny");
+        using InMemoryTensorSource a = RandomWeights.Create(tiny, DType.BF16), b = RandomWeights.Create(tiny, DType.BF16);
+
+        a.TryGetTensor("model.layers.1.mlp.down_proj.weight", out TensorRef ta);
+        b.TryGetTensor("model.layers.1.mlp.down_proj.weight", out TensorRef tb);
+        Assert.True(ta.Bytes.SequenceEqual(tb.Bytes));
+        Assert.Equal(a.TotalBytes, b.TotalBytes);
+    }
+}
