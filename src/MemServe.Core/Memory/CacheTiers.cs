@@ -23,6 +23,10 @@ internal sealed unsafe class CacheTiers
     private readonly List<PromptTreeNode> _dropOrder = [];
     private readonly long _blockBytes;
 
+    // A full host or disk tier frees 1/32 of itself at once: each eviction round scans the tree, so
+    // batching keeps demotion cascades linear in practice.
+    private const int LowerTierEvictionBatch = 32;
+
     public CacheTiers(PromptTree tree, KvBlockPool device, HostBlockStore? host, DiskBlockStore? disk,
         IEvictionPolicy policy, PrefixCacheCounters counters)
     {
@@ -191,7 +195,7 @@ internal sealed unsafe class CacheTiers
     {
         if (toHost && _host is not null)
         {
-            if (!_host.HasFree) Evict(MemoryTier.Host, 1);
+            if (!_host.HasFree) Evict(MemoryTier.Host, Math.Max(1, _host.Capacity / LowerTierEvictionBatch));
             if (_host.TryAllocate(out int hostBlock))
             {
                 Buffer.MemoryCopy(source, _host.Block(hostBlock), _blockBytes, _blockBytes);
@@ -201,7 +205,7 @@ internal sealed unsafe class CacheTiers
             }
         }
         if (_disk is null) return false;
-        if (!_disk.HasRoom) Evict(MemoryTier.Disk, 1);
+        if (!_disk.HasRoom) Evict(MemoryTier.Disk, Math.Max(1, _disk.Capacity / LowerTierEvictionBatch));
         if (!_disk.HasRoom || !WriteDisk(node, source)) return false;
         _counters.OnSwapOut();
         return true;
