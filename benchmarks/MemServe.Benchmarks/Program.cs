@@ -5,18 +5,22 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 
 // In-process toolchain: BenchmarkDotNet 0.14 predates net10.0 target monikers, and running in the
 // host process measures exactly the runtime the library ships on.
+// Quick modes for a shared, noisy machine: "gemv" (decode GB/s per weight format), "ab" (prefill tile A/B),
+// "prefix-cache" (the prompt-tree workload harness). Anything else goes to BenchmarkDotNet.
 if (args is ["gemv"])
 {
     MemServe.Benchmarks.GemvProbe.Run();
-    return;
+    return 0;
 }
 if (args is ["ab"])
 {
     MemServe.Benchmarks.KernelAb.Run();
-    return;
+    return 0;
 }
+if (args.Length > 0 && args[0] == "prefix-cache") return MemServe.Benchmarks.PrefixCacheHarness.Run(args[1..]);
 
 IConfig config = DefaultConfig.Instance
     .AddJob(Job.Default.WithToolchain(InProcessEmitToolchain.Instance))
     .WithOptions(ConfigOptions.DisableOptimizationsValidator);
 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args, config);
+return 0;

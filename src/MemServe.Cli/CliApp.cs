@@ -13,7 +13,8 @@ internal static class CliApp
     private const string Usage = """
         usage: memserve <command> [options]        (every command takes --model DIR; without it, the embedded default model)
 
-          demo            stream one generation, then a burst of concurrent requests with a throughput/TTFT table
+          demo            stream one generation, then a burst of concurrent requests with a throughput/TTFT table,
+                          then a multi-turn chat with TTFT per turn [--cache off|on|both] [--turns N]
           generate        --prompt TEXT | --prompt-ids 1,2,3 | --requests FILE.jsonl [--sequential]
                           [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--seed S]
                           [--ignore-eos] [--stop TEXT] [--json]
@@ -24,7 +25,8 @@ internal static class CliApp
           export-default  --out DIR
           bench           --shape S|M|L [--dtype f32|f16|bf16|q8] [--prompt 512] [--gen 128] [--batch 1,4,16] [--runs 3] [--json]
 
-        common options: --threads N (compute threads; default: all cores), --memory-mb N (engine memory budget)
+        common options: --threads N (compute threads; default: all cores), --memory-mb N (engine memory budget),
+                        --prefix-cache on|off (default on), --cache-host-mb N, --cache-dir DIR, --cache-disk-mb N
         """;
 
     /// <summary>Runs a command with the console as output.</summary>

@@ -9,7 +9,9 @@ namespace MemServe.Cli.Commands;
 /// <summary>
 /// <c>memserve demo</c>: the README's main job. Streams one generation, then submits bursts of concurrent
 /// requests (each level of <c>--concurrency</c>, default 32) and prints throughput, time-to-first-token
-/// percentiles and memory use, with a progress line while each burst runs.
+/// percentiles and memory use, with a progress line while each burst runs. Then a multi-turn
+/// conversation (each turn's prompt is the whole history) shows time to first token per turn with the
+/// prefix cache off and on (<c>--cache off|on|both</c>, default both; <c>--turns N</c>, default 4).
 /// </summary>
 internal static class DemoCommand
 {
@@ -19,12 +21,28 @@ internal static class DemoCommand
         "continuous batching", "elastic parameters", "KV cache transfers", "speculative decoding", "token streaming",
     ];
 
+    private static readonly string[] s_questions =
+    [
+        "What does a memory pool manage?", "How does the prompt tree find a cached prefix?",
+        "What happens when the device tier is full?", "Why does the disk tier survive a restart?",
+        "How are pinned blocks protected?", "What does a cache hit save?",
+    ];
+
+    private const string SystemPrompt =
+        "You are the MemServe assistant. MemServe is an in-process inference engine with a memory pool that keeps " +
+        "the KV cache of earlier requests, indexes it in a prompt tree keyed by blocks of sixteen tokens, and spills " +
+        "cold blocks from the device arena to host memory and then to disk. Answer briefly and precisely.\n";
+
     public static int Run(CliArgs args, TextWriter output)
     {
         EngineSetup setup = EngineSetup.Read(args);
         int[] levels = args.GetIntList("concurrency") ?? [32];
         int maxTokens = args.GetInt("max-tokens") ?? 64;
+        string cacheMode = args.Get("cache") ?? "both";
+        int turns = args.GetInt("turns") ?? 4;
         args.ThrowIfUnused();
+        if (cacheMode is not ("off" or "on" or "both")) throw new CliUsageException("--cache must be off, on or both");
+        if (turns < 1) throw new CliUsageException("--turns must be ≥ 1");
         foreach (int level in levels)
         {
             if (level < 1) throw new CliUsageException("--concurrency levels must be ≥ 1");
@@ -51,13 +69,66 @@ internal static class DemoCommand
             output.WriteLine($"memory: weights {MemoryBudget.Format(stats.WeightBytes)}, KV cache {MemoryBudget.Format(stats.KvCacheBytes)} " +
                 $"({stats.KvBlocksTotal} blocks of {stats.BlockTokens} tokens), scratch {MemoryBudget.Format(stats.ScratchBytes)}, " +
                 $"budget {MemoryBudget.Format(stats.MemoryBudgetBytes)}; process peak working set {MemoryBudget.Format(Process.GetCurrentProcess().PeakWorkingSet64)}");
-            output.WriteLine($"requests completed {stats.CompletedRequests}, preemptions {stats.Preemptions}");
+            output.WriteLine($"requests completed {stats.CompletedRequests}, preemptions {stats.Preemptions}, " +
+                $"prefix cache hit tokens {stats.PrefixCacheHitTokens} of {stats.PrefixCachePromptTokens} looked up");
         }
         finally
         {
             engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
         }
+        RunConversation(setup, cacheMode, turns, Math.Min(maxTokens, 32), output);
         return 0;
+    }
+
+    // The same greedy conversation on a fresh engine per cache mode; prints TTFT and cached tokens per turn.
+    private static void RunConversation(EngineSetup setup, string cacheMode, int turns, int maxTokens, TextWriter output)
+    {
+        bool[] modes = cacheMode switch { "off" => [false], "on" => [true], _ => [false, true] };
+        var ttft = new double[modes.Length, turns];
+        var cached = new int[turns];
+        var promptTokens = new int[turns];
+        for (int m = 0; m < modes.Length; m++)
+        {
+            LlmEngine engine = setup.CreateEngine(setup.PrefixCache with { Enabled = modes[m] });
+            try
+            {
+                var history = new List<int>(engine.Tokenizer.Encode(SystemPrompt));
+                for (int t = 0; t < turns; t++)
+                {
+                    history.AddRange(engine.Tokenizer.Encode($"User: {s_questions[t % s_questions.Length]}\nAssistant:"));
+                    var request = new GenerationRequest
+                    {
+                        PromptTokenIds = [.. history], MaxTokens = maxTokens, IgnoreEos = true, Sampling = SamplingParameters.Greedy,
+                    };
+                    GenerationResult result = engine.CompleteAsync(request).GetAwaiter().GetResult();
+                    ttft[m, t] = result.Timings.TimeToFirstToken.TotalMilliseconds;
+                    promptTokens[t] = result.Usage.PromptTokens;
+                    if (modes[m]) cached[t] = result.Usage.CachedPromptTokens;
+                    history.AddRange(result.TokenIds);
+                    history.AddRange(engine.Tokenizer.Encode("\n"));
+                }
+            }
+            finally
+            {
+                engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            }
+        }
+        output.WriteLine();
+        output.WriteLine($"multi-turn conversation ({turns} turns, {maxTokens} tokens per answer, greedy): time to first token");
+        output.WriteLine("turn  prompt tok  " + string.Join("  ", Array.ConvertAll(modes, on => on ? "cache on ms" : "cache off ms")) +
+            (Array.IndexOf(modes, true) >= 0 ? "  cached tok" : ""));
+        for (int t = 0; t < turns; t++)
+        {
+            var line = new System.Text.StringBuilder(string.Create(CultureInfo.InvariantCulture, $"{t + 1,4}  {promptTokens[t],10}"));
+            for (int m = 0; m < modes.Length; m++)
+            {
+                line.Append(modes[m]
+                    ? string.Create(CultureInfo.InvariantCulture, $"  {ttft[m, t],11:0.0}")
+                    : string.Create(CultureInfo.InvariantCulture, $"  {ttft[m, t],12:0.0}"));
+            }
+            if (Array.IndexOf(modes, true) >= 0) line.Append(string.Create(CultureInfo.InvariantCulture, $"  {cached[t],10}"));
+            output.WriteLine(line.ToString());
+        }
     }
 
     private static void StreamOne(LlmEngine engine, TextWriter output, int maxTokens)

@@ -1,4 +1,5 @@
 using MemServe.Engine;
+using MemServe.Memory;
 using MemServe.Model;
 
 namespace MemServe.Cli.Commands;
@@ -19,19 +20,35 @@ internal sealed class EngineSetup
     public long? MemoryBytes { get; }
     public int? MaxBatchTokens { get; }
 
+    /// <summary>--prefix-cache on|off, --cache-host-mb, --cache-dir, --cache-disk-mb.</summary>
+    public PrefixCacheOptions PrefixCache { get; init; } = new();
+
     /// <summary>Reads the shared options (call before <see cref="CliArgs.ThrowIfUnused"/>).</summary>
     public static EngineSetup Read(CliArgs args)
     {
         long? memoryMb = args.GetLong("memory-mb");
         if (memoryMb is <= 0) throw new CliUsageException("--memory-mb must be positive");
-        return new EngineSetup(args.Get("model"), args.GetInt("threads") ?? 0, memoryMb * (1L << 20), args.GetInt("max-batch-tokens"));
+        string cache = args.Get("prefix-cache") ?? "on";
+        if (cache is not ("on" or "off")) throw new CliUsageException("--prefix-cache must be on or off");
+        long hostMb = args.GetLong("cache-host-mb") ?? 0, diskMb = args.GetLong("cache-disk-mb") ?? 1024;
+        if (hostMb < 0 || diskMb < 0) throw new CliUsageException("--cache-host-mb and --cache-disk-mb must be 0 or more");
+        return new EngineSetup(args.Get("model"), args.GetInt("threads") ?? 0, memoryMb * (1L << 20), args.GetInt("max-batch-tokens"))
+        {
+            PrefixCache = new PrefixCacheOptions
+            {
+                Enabled = cache == "on", HostBytes = hostMb << 20, DiskDirectory = args.Get("cache-dir"), DiskBytes = diskMb << 20,
+            },
+        };
     }
 
     /// <summary>
     /// Loads the model and starts an engine that owns its weights. The memory budget defaults to the
     /// weights plus 1 GiB for the KV cache and scratch.
     /// </summary>
-    public LlmEngine CreateEngine()
+    public LlmEngine CreateEngine() => CreateEngine(PrefixCache);
+
+    /// <summary>Like <see cref="CreateEngine()"/>, with <paramref name="prefixCache"/> instead of the command line's cache options.</summary>
+    public LlmEngine CreateEngine(PrefixCacheOptions prefixCache)
     {
         LoadedModel model = LoadedModel.Load(ModelDirectory);
         try
@@ -43,6 +60,7 @@ internal sealed class EngineSetup
                 OwnsWeights = true,
                 ModelName = model.Name,
                 MaxBatchTokens = MaxBatchTokens ?? new LlmEngineOptions().MaxBatchTokens,
+                PrefixCache = prefixCache,
             };
             return LlmEngine.Create(model.Config, model.Weights, model.Tokenizer, options);
         }

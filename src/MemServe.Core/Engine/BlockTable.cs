@@ -25,6 +25,13 @@ internal sealed class BlockTable
         while (Count < blockCount) _blocks[Count++] = pool.Allocate();
     }
 
+    /// <summary>Appends <paramref name="blockId"/>, whose reference the caller has already taken (a shared cached block).</summary>
+    public void Append(int blockId)
+    {
+        if (Count == _blocks.Length) System.Array.Resize(ref _blocks, _blocks.Length * 2);
+        _blocks[Count++] = blockId;
+    }
+
     /// <summary>Releases every block to <paramref name="pool"/>; returns how many were held.</summary>
     public int ReleaseAll(KvBlockPool pool)
     {

@@ -159,6 +159,7 @@ internal sealed class EngineLoop : IDisposable
             Sequence sequence = batch[i];
             ForwardSequence part = batch.Forward.Sequences[i];
             sequence.ComputedTokens += part.NewTokens;
+            _scheduler.OnComputed(sequence);
             if (!part.NeedsLogits || sequence.IsAbandoned) continue;
             try
             {
@@ -168,7 +169,7 @@ internal sealed class EngineLoop : IDisposable
                 GenerationUpdate update = SequenceOutput.Accept(sequence, token, now, _time);
                 if (update.IsFinal)
                 {
-                    _scheduler.Remove(sequence); // blocks are free before the caller sees the end
+                    _scheduler.Finish(sequence); // blocks are free (or cached) before the caller sees the end
                     _counters.OnCompleted();
                 }
                 sequence.Publish(update);

@@ -12,11 +12,41 @@ public sealed record EngineStats
     /// <summary>Blocks in the KV pool.</summary>
     public int KvBlocksTotal { get; init; }
 
-    /// <summary>KV blocks referenced by some sequence.</summary>
+    /// <summary>KV blocks referenced by some request (used + free + cached == total).</summary>
     public int KvBlocksUsed { get; init; }
 
     /// <summary>KV blocks free.</summary>
     public int KvBlocksFree { get; init; }
+
+    /// <summary>KV blocks that hold only cached prefixes (no running request uses them); evicted on demand.</summary>
+    public int KvBlocksCached { get; init; }
+
+    /// <summary>Cached blocks on the host tier.</summary>
+    public int HostCachedBlocks { get; init; }
+
+    /// <summary>Cached blocks on the disk tier.</summary>
+    public int DiskCachedBlocks { get; init; }
+
+    /// <summary>True when the prefix cache is on.</summary>
+    public bool PrefixCacheEnabled { get; init; }
+
+    /// <summary>Requests looked up in the prefix cache (once each, at first admission).</summary>
+    public long PrefixCacheLookups { get; init; }
+
+    /// <summary>Prompt tokens of those lookups.</summary>
+    public long PrefixCachePromptTokens { get; init; }
+
+    /// <summary>Prompt tokens served from the prefix cache (the sum of <see cref="GenerationUsage.CachedPromptTokens"/>).</summary>
+    public long PrefixCacheHitTokens { get; init; }
+
+    /// <summary>Cached blocks evicted from a tier (demoted or dropped).</summary>
+    public long PrefixCacheEvictions { get; init; }
+
+    /// <summary>Cached blocks copied up to the device from host or disk.</summary>
+    public long PrefixCacheSwapIns { get; init; }
+
+    /// <summary>Cached blocks copied down to host or disk.</summary>
+    public long PrefixCacheSwapOuts { get; init; }
 
     /// <summary>Tokens per KV block.</summary>
     public int BlockTokens { get; init; }

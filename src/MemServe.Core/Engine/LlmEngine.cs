@@ -18,7 +18,8 @@ namespace MemServe.Engine;
 /// <remarks>
 /// Disposing stops the engine thread after its current step and ends every queued, waiting and running
 /// request: their enumerators throw <see cref="ObjectDisposedException"/> (a caller's own cancellation
-/// throws <see cref="OperationCanceledException"/> instead). Then the runner, the KV cache and, with
+/// throws <see cref="OperationCanceledException"/> instead). Then the prefix cache persists to its disk
+/// tier (when configured), and the runner, the KV cache and, with
 /// <see cref="LlmEngineOptions.OwnsWeights"/>, the weights are freed.
 /// </remarks>
 public sealed class LlmEngine : ILlmEngine
@@ -27,6 +28,7 @@ public sealed class LlmEngine : ILlmEngine
     private readonly MemoryBudget _budget;
     private readonly KvBlockStorage _storage;
     private readonly KvBlockPool _pool;
+    private readonly MemPool? _memPool;
     private readonly Scheduler _scheduler;
     private readonly AdmissionQueue _admissions;
     private readonly EngineLoop _loop;
@@ -67,19 +69,26 @@ public sealed class LlmEngine : ILlmEngine
         try
         {
             _pool = new KvBlockPool(_storage);
+            if (options.PrefixCache.Enabled)
+            {
+                ulong fingerprint = options.PrefixCache.ModelFingerprint ??
+                    (options.PrefixCache.DiskDirectory is null ? 0 : ModelFingerprint.Compute(config, weights, layout));
+                _memPool = new MemPool(_pool, options.PrefixCache, fingerprint, loggerFactory?.CreateLogger<MemPool>());
+            }
             ContextLimit = (int)Math.Min(modelContext, (long)blocks * layout.BlockTokens);
             _validator = new RequestValidator(tokenizer, config.VocabSize, modelContext, blocks, layout.BlockTokens);
             _eosTokenIds = EosTokenIds(config, tokenizer);
 
             _counters = new EngineCounters(_time);
             _admissions = new AdmissionQueue(options.AdmissionQueueCapacity);
-            _scheduler = new Scheduler(_pool, maxBatchTokens, maxRunning, _counters, logger);
+            _scheduler = new Scheduler(_pool, maxBatchTokens, maxRunning, _counters, logger, _memPool);
             _loop = new EngineLoop(runner, _scheduler, _admissions.Reader, _counters, _time, logger, waitingLookahead: maxRunning);
             EngineLog.EngineStarted(logger, blocks, layout.BlockTokens, ContextLimit, maxRunning);
             _loop.Start();
         }
         catch
         {
+            _memPool?.Dispose();
             _storage.Dispose();
             throw;
         }
@@ -132,6 +141,10 @@ public sealed class LlmEngine : ILlmEngine
     /// <summary>The KV pool, for tests and diagnostics; only consistent while no request is in flight.</summary>
     internal KvBlockPool Pool => _pool;
 
+    /// <summary>The MemPool behind the prefix cache (null when disabled), for tests and diagnostics; only
+    /// consistent while no request is in flight.</summary>
+    internal MemPool? MemPool => _memPool;
+
     /// <inheritdoc />
     public IAsyncEnumerable<GenerationUpdate> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default)
     {
@@ -162,13 +175,25 @@ public sealed class LlmEngine : ILlmEngine
     {
         (double processed, double generated) = _counters.Throughput.Rates();
         int free = _pool.FreeCount;
+        int cached = _memPool?.DeviceCachedBlocks ?? 0;
+        PrefixCacheCounters? cache = _memPool?.Counters;
         return new EngineStats
         {
             Running = _scheduler.RunningCount,
             Waiting = _scheduler.WaitingCount + _admissions.Count,
             KvBlocksTotal = _pool.TotalCount,
-            KvBlocksUsed = _pool.TotalCount - free,
+            KvBlocksUsed = Math.Max(0, _pool.TotalCount - free - cached),
             KvBlocksFree = free,
+            KvBlocksCached = cached,
+            HostCachedBlocks = _memPool?.HostBlocks ?? 0,
+            DiskCachedBlocks = _memPool?.DiskBlocks ?? 0,
+            PrefixCacheEnabled = _memPool is not null,
+            PrefixCacheLookups = cache?.Lookups ?? 0,
+            PrefixCachePromptTokens = cache?.LookupTokens ?? 0,
+            PrefixCacheHitTokens = cache?.HitTokens ?? 0,
+            PrefixCacheEvictions = cache?.Evictions ?? 0,
+            PrefixCacheSwapIns = cache?.SwapIns ?? 0,
+            PrefixCacheSwapOuts = cache?.SwapOuts ?? 0,
             BlockTokens = _storage.Layout.BlockTokens,
             MemoryBudgetBytes = _budget.LimitBytes,
             WeightBytes = _budget.UsedBy(MemoryCategory.Weights),
@@ -195,6 +220,7 @@ public sealed class LlmEngine : ILlmEngine
             _loop.RequestStop();
             await _loop.Exited.ConfigureAwait(false);
             _loop.Dispose();
+            _memPool?.Dispose(); // persists to the disk tier while the device blocks are still readable
             _runner.Dispose();
             _storage.Dispose();
             _ownedWeights?.Dispose();

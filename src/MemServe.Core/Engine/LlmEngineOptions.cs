@@ -1,3 +1,5 @@
+using MemServe.Memory;
+
 namespace MemServe.Engine;
 
 /// <summary>Settings of one <see cref="LlmEngine"/>. Immutable; every default is stated on its property.</summary>
@@ -43,6 +45,10 @@ public sealed record LlmEngineOptions
     /// <summary>Name reported in <see cref="ModelInfo.Name"/>; null uses the model type. Default null.</summary>
     public string? ModelName { get; init; }
 
+    /// <summary>The prefix cache (MemPool prompt tree with host and disk tiers): on by default, device tier
+    /// only. Default <c>new PrefixCacheOptions()</c>.</summary>
+    public PrefixCacheOptions PrefixCache { get; init; } = new();
+
     internal void Validate()
     {
         static void Positive(long value, string name)
@@ -59,5 +65,7 @@ public sealed record LlmEngineOptions
             throw new ArgumentOutOfRangeException(nameof(MaxContextTokens), context, "LlmEngineOptions.MaxContextTokens must be at least 2.");
         if (Threads < 0) throw new ArgumentOutOfRangeException(nameof(Threads), Threads, "LlmEngineOptions.Threads must be 0 (all cores) or more.");
         ArgumentNullException.ThrowIfNull(TimeProvider);
+        ArgumentNullException.ThrowIfNull(PrefixCache);
+        PrefixCache.Validate();
     }
 }

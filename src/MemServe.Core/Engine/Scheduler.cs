@@ -15,6 +15,8 @@ namespace MemServe.Engine;
 /// to the front of the waiting queue, to be recomputed later with its output as part of its context.
 /// The oldest running sequence can always make progress, so scheduling never deadlocks. Engine thread
 /// only; <see cref="RunningCount"/> and <see cref="WaitingCount"/> may be read elsewhere as snapshots.
+/// With a prefix cache (<see cref="PrefixCache"/>) admission starts from the cached prefix and a full pool
+/// first evicts unpinned cached blocks before it preempts anyone.
 /// </summary>
 internal sealed class Scheduler
 {
@@ -27,10 +29,13 @@ internal sealed class Scheduler
     private readonly StepBatch _step;
     private readonly EngineCounters _counters;
     private readonly ILogger _logger;
+    private readonly PrefixCache? _cache;
 
-    public Scheduler(KvBlockPool pool, int maxBatchTokens, int maxRunning, EngineCounters counters, ILogger logger)
+    public Scheduler(KvBlockPool pool, int maxBatchTokens, int maxRunning, EngineCounters counters, ILogger logger,
+        MemPool? memPool = null)
     {
         _pool = pool;
+        _cache = memPool is null ? null : new PrefixCache(memPool);
         _blockTokens = pool.Storage.Layout.BlockTokens;
         _maxBatchTokens = maxBatchTokens;
         _maxRunning = maxRunning;
@@ -65,7 +70,8 @@ internal sealed class Scheduler
         return _step;
     }
 
-    /// <summary>Takes <paramref name="sequence"/> out of the scheduler, frees its blocks and marks it finished.</summary>
+    /// <summary>Takes <paramref name="sequence"/> out of the scheduler, frees its blocks (and its cache pin)
+    /// and marks it finished.</summary>
     public void Remove(Sequence sequence)
     {
         switch (sequence.Status)
@@ -73,8 +79,25 @@ internal sealed class Scheduler
             case SequenceStatus.Running: _running.Remove(sequence); break;
             case SequenceStatus.Waiting: _waiting.Remove(sequence); break;
         }
+        _cache?.Release(sequence);
         sequence.Blocks.ReleaseAll(_pool);
         sequence.Status = SequenceStatus.Finished;
+    }
+
+    /// <summary>Removes a sequence that completed normally, first publishing its prompt and output full
+    /// blocks in the prefix cache so the next turn of a conversation hits them.</summary>
+    public void Finish(Sequence sequence)
+    {
+        if (sequence.Status == SequenceStatus.Running) _cache?.Publish(sequence);
+        Remove(sequence);
+    }
+
+    /// <summary>After a step computed more of <paramref name="sequence"/>: publishes its newly full prompt
+    /// blocks in the prefix cache (output blocks wait for <see cref="Finish"/>).</summary>
+    public void OnComputed(Sequence sequence)
+    {
+        if (_cache is not null && sequence.Status == SequenceStatus.Running && sequence.ComputedTokens <= sequence.PromptTokens)
+            _cache.Publish(sequence);
     }
 
     /// <summary>Moves every running and waiting sequence into <paramref name="into"/>, freeing their blocks.</summary>
@@ -123,19 +146,19 @@ internal sealed class Scheduler
         while (budget > 0 && _running.Count < _maxRunning && _waiting.First is { } node)
         {
             Sequence sequence = node.Value;
-            if (!CanAllocate(sequence))
+            if (!TryAllocateContext(sequence))
             {
                 Debug.Assert(_running.Count > 0, "an idle pool must fit any validated request");
                 return;
             }
             _waiting.RemoveFirst();
-            sequence.Blocks.GrowTo(_pool, BlocksFor(sequence.Count));
             sequence.Status = SequenceStatus.Running;
             _running.Add(sequence);
             if (sequence.FirstScheduledAt == 0)
             {
                 sequence.FirstScheduledAt = now;
                 _counters.OnAdmitted(sequence.PromptTokens);
+                _cache?.OnFirstAdmission(sequence);
                 EngineLog.RequestAdmitted(_logger, sequence.Id, sequence.PromptTokens);
             }
             int chunk = Math.Min(sequence.PendingTokens, budget);
@@ -144,7 +167,14 @@ internal sealed class Scheduler
         }
     }
 
-    private bool CanAllocate(Sequence sequence) => _pool.CanAllocate(BlocksFor(sequence.Count));
+    // Gives a waiting sequence blocks for its whole context: cached prefix blocks shared, the rest new.
+    private bool TryAllocateContext(Sequence sequence)
+    {
+        if (_cache is not null) return _cache.TryAdmit(sequence, BlocksFor(sequence.Count));
+        if (!_pool.CanAllocate(BlocksFor(sequence.Count))) return false;
+        sequence.Blocks.GrowTo(_pool, BlocksFor(sequence.Count));
+        return true;
+    }
 
     // Makes sure the blocks cover the whole context, preempting the youngest running sequences if
     // needed. False when that meant preempting the sequence itself.
@@ -153,6 +183,7 @@ internal sealed class Scheduler
         int needed = BlocksFor(sequence.Count);
         while (!_pool.CanAllocate(needed - sequence.Blocks.Count))
         {
+            if (_cache is not null && _cache.Evict(needed - sequence.Blocks.Count - _pool.FreeCount) > 0) continue;
             Sequence victim = _running[^1];
             Preempt(victim);
             if (victim == sequence) return false;
@@ -164,6 +195,7 @@ internal sealed class Scheduler
     private void Preempt(Sequence sequence)
     {
         _running.RemoveAt(_running.Count - 1);
+        _cache?.Release(sequence);
         int blocks = sequence.Blocks.ReleaseAll(_pool);
         sequence.ComputedTokens = 0;
         sequence.Status = SequenceStatus.Waiting;

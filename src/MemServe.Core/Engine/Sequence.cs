@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using MemServe.Memory;
 using MemServe.Sampling;
 using MemServe.Tokenization;
 
@@ -60,6 +61,16 @@ internal sealed class Sequence
     public BlockTable Blocks { get; } = new();
 
     public SequenceStatus Status { get; set; } = SequenceStatus.Queued;
+
+    /// <summary>The deepest prompt-tree node this sequence pins (its blocks [0, <see cref="CachedBlocks"/>)
+    /// are on that path), or null; pinned while running, released on finish, preemption and cancellation.</summary>
+    internal PromptTreeNode? CachePin { get; set; }
+
+    /// <summary>Leading blocks of <see cref="Blocks"/> published in (or served from) the prompt tree.</summary>
+    public int CachedBlocks { get; set; }
+
+    /// <summary>Prompt tokens served from the prefix cache at the first admission; -1 before it.</summary>
+    public int CachedPromptTokens { get; set; } = -1;
 
     public SamplingParameters Sampling { get; }
 

@@ -38,7 +38,7 @@ internal static class SequenceOutput
         return new GenerationUpdate(token, delta)
         {
             FinishReason = reason,
-            Usage = new GenerationUsage(sequence.PromptTokens, CachedPromptTokens: 0, sequence.OutputTokens),
+            Usage = new GenerationUsage(sequence.PromptTokens, Math.Max(0, sequence.CachedPromptTokens), sequence.OutputTokens),
             Timings = new GenerationTimings(
                 time.GetElapsedTime(sequence.SubmittedAt, sequence.FirstScheduledAt),
                 time.GetElapsedTime(sequence.SubmittedAt, sequence.FirstTokenAt),
