@@ -153,7 +153,9 @@ internal sealed class EngineLoop : IDisposable
     private void Postprocess(StepBatch batch, ForwardOutput output)
     {
         long now = _time.GetTimestamp();
-        int generated = 0;
+        // The step is counted before any update goes out, so a caller that reads the stats right after its
+        // request ends sees the step that ended it.
+        _counters.OnStep(now, batch.Forward.TokenCount, CountSampled(batch));
         for (int i = 0; i < batch.Count; i++)
         {
             Sequence sequence = batch[i];
@@ -165,7 +167,6 @@ internal sealed class EngineLoop : IDisposable
             {
                 int token = _sampler.Sample(output.Logits(i), sequence.Sampling, ref sequence.Rng,
                     sequence.Tokens, sequence.PromptTokens);
-                generated++;
                 GenerationUpdate update = SequenceOutput.Accept(sequence, token, now, _time);
                 if (update.IsFinal)
                 {
@@ -180,7 +181,17 @@ internal sealed class EngineLoop : IDisposable
                     $"Request {sequence.Id} failed while its output was processed: {ex.Message}", ex));
             }
         }
-        _counters.OnStep(now, batch.Forward.TokenCount, generated);
+    }
+
+    // Sequences of the step that will sample a token.
+    private static int CountSampled(StepBatch batch)
+    {
+        int count = 0;
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (batch.Forward.Sequences[i].NeedsLogits && !batch[i].IsAbandoned) count++;
+        }
+        return count;
     }
 
     private void Fail(Sequence sequence, Exception error)
