@@ -25,6 +25,7 @@ internal unsafe struct AttentionArgs
     public long VOffset;         // layer's V plane offset inside a block
     public int HeadStride;       // BlockTokens * HeadDim
     public int BlockTokens;
+    public int Window;           // sliding window in tokens (a query at p sees keys p-Window+1..p); 0 = unlimited
     public float* Workspace;     // (thread, WorkspaceFloats)
     public int WorkspaceFloats;
 }
@@ -69,13 +70,15 @@ internal static unsafe class PagedAttention
         for (int g = 0; g < group; g++) { max[g] = float.NegativeInfinity; sum[g] = 0; }
 
         int last = a->Positions[token];
+        int first = a->Window > 0 ? Math.Max(0, last - a->Window + 1) : 0;
         int* blocks = a->BlockIds + a->TokenBlocks[token];
-        for (int b = 0; b * bt <= last; b++)
+        for (int b = first / bt; b * bt <= last; b++)
         {
-            int n = Math.Min(bt, last + 1 - b * bt);
+            int j0 = Math.Max(0, first - b * bt);          // first visible slot of this block
+            int n = Math.Min(bt, last + 1 - b * bt) - j0;   // visible slots
             float* block = a->Arena + blocks[b] * a->BlockFloats;
-            float* k = block + a->KOffset + kvHead * a->HeadStride;
-            float* v = block + a->VOffset + kvHead * a->HeadStride;
+            float* k = block + a->KOffset + kvHead * a->HeadStride + j0 * hd;
+            float* v = block + a->VOffset + kvHead * a->HeadStride + j0 * hd;
             for (int j = 0; j < n; j++)
             {
                 float* kj = k + j * hd;

@@ -38,6 +38,9 @@ public sealed record ModelConfig
     public bool AttentionBias { get; init; }
     /// <summary>Per-head RMSNorm on q and k before RoPE (qwen3).</summary>
     public bool QkNorm { get; init; }
+    /// <summary>Sliding-window attention (mistral <c>sliding_window</c>): a token attends to itself and the
+    /// previous <c>SlidingWindow - 1</c> tokens; null attends to the whole context.</summary>
+    public int? SlidingWindow { get; init; }
     /// <summary>Beginning-of-sequence token, when the model has one.</summary>
     public int? BosTokenId { get; init; }
     /// <summary>End-of-sequence tokens (config eos_token_id plus generation_config's list).</summary>

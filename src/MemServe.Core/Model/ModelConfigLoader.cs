@@ -8,11 +8,11 @@ namespace MemServe.Model;
 /// (q/k/v biases) and <c>qwen3</c> (per-head q/k RMSNorm, explicit <c>head_dim</c>).
 /// </summary>
 /// <remarks>
-/// Sliding-window attention is not implemented. A qwen2/qwen3 config is rejected only when
-/// <c>use_sliding_window</c> is true (their <c>sliding_window</c> field is otherwise inert). A mistral
-/// config is rejected when <c>sliding_window</c> is set and smaller than
-/// <c>max_position_embeddings</c>; a window at least as long as the context never excludes a
-/// token, so it is exactly full attention and is accepted.
+/// Mistral's <c>sliding_window</c> is honoured (<see cref="ModelConfig.SlidingWindow"/>: a token attends
+/// to the last <c>sliding_window</c> positions, itself included, as Hugging Face masks it); a window at
+/// least as long as the context is full attention and is dropped. qwen2/qwen3 apply their window only to
+/// some layers (<c>max_window_layers</c>); such a config (<c>use_sliding_window</c> true) is rejected,
+/// otherwise their <c>sliding_window</c> field is inert.
 /// </remarks>
 public static class ModelConfigLoader
 {
@@ -98,6 +98,7 @@ public static class ModelConfigLoader
             QkNorm = modelType == "qwen3",
             BosTokenId = config.OptionalTokenId("bos_token_id") ?? generation?.OptionalTokenId("bos_token_id"),
             EosTokenIds = eos.ToArray(),
+            SlidingWindow = SlidingWindow(config, modelType, maxPositions),
             TorchDtype = config.OptionalString("torch_dtype") ?? config.OptionalString("dtype"),
         };
     }
@@ -112,16 +113,11 @@ public static class ModelConfigLoader
                     $"{config.SourceName}: use_sliding_window is true; sliding-window attention is not supported.");
             }
         }
-        else if (modelType == "mistral")
-        {
-            int? window = config.OptionalPositiveInt("sliding_window");
-            if (window is int w && w < maxPositions)
-            {
-                throw new UnsupportedModelException(
-                    $"{config.SourceName}: sliding_window ({w}) is smaller than max_position_embeddings ({maxPositions}); sliding-window attention is not supported.");
-            }
-        }
     }
+
+    // Mistral's sliding window (a window as long as the context changes nothing, so it is dropped).
+    private static int? SlidingWindow(ConfigFields config, string modelType, int maxPositions) =>
+        modelType == "mistral" && config.OptionalPositiveInt("sliding_window") is int w && w < maxPositions ? w : null;
 
     private static JsonDocument ParseDocument(string json, string sourceName)
     {

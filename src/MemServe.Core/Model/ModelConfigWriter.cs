@@ -33,6 +33,7 @@ public static class ModelConfigWriter
             w.WriteNumber("rms_norm_eps", config.RmsNormEps);
             w.WriteNumber("rope_theta", config.RopeTheta);
             WriteRopeScaling(w, config.RopeScaling);
+            if (config.SlidingWindow is int window) w.WriteNumber("sliding_window", window);
             w.WriteString("hidden_act", "silu");
             w.WriteBoolean("tie_word_embeddings", config.TieWordEmbeddings);
             w.WriteBoolean("attention_bias", config.AttentionBias);

@@ -110,6 +110,7 @@ public sealed unsafe class CpuModelRunner : IModelRunner
                 Arena = batch.KvCache.BlockCount > 0 ? batch.KvCache.Block(0) : null,
                 BlockFloats = KvLayout.BlockFloats, HeadStride = KvLayout.BlockTokens * Config.HeadDim,
                 BlockTokens = KvLayout.BlockTokens,
+                Window = Config.SlidingWindow ?? 0,
                 Workspace = _s.AttentionWorkspace, WorkspaceFloats = _s.AttentionWorkspaceFloats,
             };
             for (int l = layers.Start; l < layers.End; l++)

@@ -149,16 +149,6 @@ public class ModelConfigErrorTests
     }
 
     [Fact]
-    public void Mistral_window_shorter_than_the_context_is_unsupported()
-    {
-        string json = ConfigJsonSamples.Mistral.Replace("\"sliding_window\": null", "\"sliding_window\": 4096", StringComparison.Ordinal);
-
-        var ex = Assert.Throws<UnsupportedModelException>(() => ModelConfigLoader.Parse(json));
-
-        Assert.Contains("sliding_window", ex.Message, StringComparison.Ordinal);
-    }
-
-    [Fact]
     public void Qwen2_with_use_sliding_window_is_unsupported()
     {
         string json = ConfigJsonSamples.Qwen2.Replace("\"use_sliding_window\": false", "\"use_sliding_window\": true", StringComparison.Ordinal);

@@ -50,6 +50,17 @@ public class ModelConfigLoaderTests
         ModelConfig config = ModelConfigLoader.Parse(json);
 
         Assert.Equal(32768, config.MaxPositionEmbeddings);
+        Assert.Null(config.SlidingWindow);
+    }
+
+    [Fact]
+    public void Mistral_window_shorter_than_the_context_is_kept()
+    {
+        string json = ConfigJsonSamples.Mistral.Replace("\"sliding_window\": null", "\"sliding_window\": 4096", StringComparison.Ordinal);
+
+        ModelConfig config = ModelConfigLoader.Parse(json);
+
+        Assert.Equal(4096, config.SlidingWindow);
     }
 
     [Fact]

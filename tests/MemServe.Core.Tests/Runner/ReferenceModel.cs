@@ -68,7 +68,8 @@ public sealed class ReferenceModel(ModelConfig c, ITensorSource source)
                 int kvOff = head / group * hd, qOff = head * hd;
                 var scores = new double[i + 1];
                 double max = double.NegativeInfinity;
-                for (int j = 0; j <= i; j++)
+                int first = c.SlidingWindow is int w ? Math.Max(0, i - w + 1) : 0; // keys a query may see
+                for (int j = first; j <= i; j++)
                 {
                     double s = 0;
                     for (int d = 0; d < hd; d++) s += q[i][qOff + d] * k[j][kvOff + d];
@@ -76,8 +77,8 @@ public sealed class ReferenceModel(ModelConfig c, ITensorSource source)
                     max = Math.Max(max, scores[j]);
                 }
                 double sum = 0;
-                for (int j = 0; j <= i; j++) { scores[j] = Math.Exp(scores[j] - max); sum += scores[j]; }
-                for (int j = 0; j <= i; j++)
+                for (int j = first; j <= i; j++) { scores[j] = Math.Exp(scores[j] - max); sum += scores[j]; }
+                for (int j = first; j <= i; j++)
                 {
                     for (int d = 0; d < hd; d++) attn[qOff + d] += scores[j] / sum * v[j][kvOff + d];
                 }

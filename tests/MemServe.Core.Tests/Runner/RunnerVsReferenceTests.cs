@@ -38,4 +38,27 @@ public class RunnerVsReferenceTests
         LogitAssert.Close(reference.Forward(prompts[0])[^1], actual[0]!, context: $"{kind} {dtype} seq 0");
         LogitAssert.Close(reference.Forward(prompts[2])[^1], actual[2]!, context: $"{kind} {dtype} seq 2");
     }
+
+    [Fact]
+    public void Sliding_window_skips_whole_blocks_like_the_reference()
+    {
+        var (config, weights) = TinyModels.Create("mistral", DType.F32, seed: 4);
+        using var _ = weights;
+        using var harness = new RunnerHarness(config, weights);
+        int[] prompt = TinyModels.Tokens(41, config.VocabSize, seed: 11); // the window (5) starts in the third block
+
+        float[] actual = harness.Step(0, prompt);
+
+        float[][] expected = new ReferenceModel(config, weights).Forward(prompt);
+        LogitAssert.Close(expected[^1], actual, context: "mistral sliding window over 41 tokens");
+        float[][] unwindowed = new ReferenceModel(config with { SlidingWindow = null }, weights).Forward(prompt);
+        Assert.True(MaxAbsDiff(unwindowed[^1], expected[^1]) > 1e-4, "the window must change the result for this prompt");
+    }
+
+    private static double MaxAbsDiff(float[] a, float[] b)
+    {
+        double max = 0;
+        for (int i = 0; i < a.Length; i++) max = Math.Max(max, Math.Abs(a[i] - b[i]));
+        return max;
+    }
 }

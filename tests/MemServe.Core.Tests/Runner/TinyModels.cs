@@ -11,7 +11,7 @@ namespace MemServe.Core.Tests.Runner;
 /// </summary>
 public static class TinyModels
 {
-    /// <summary>Architectures covered: llama (GQA, untied), llama-tied, llama-rope-llama3, llama-rope-linear, mistral, qwen2, qwen3.</summary>
+    /// <summary>Architectures covered: llama (GQA, untied), llama-tied, llama-rope-llama3, llama-rope-linear, mistral (sliding window of 5), qwen2, qwen3.</summary>
     public static readonly string[] Kinds =
         ["llama", "llama-tied", "llama-rope-llama3", "llama-rope-linear", "mistral", "qwen2", "qwen3"];
 
@@ -45,7 +45,7 @@ public static class TinyModels
                 RopeScaling = new RopeScaling(RopeScalingKind.Llama3, 8, 1, 4, 64), // frequencies fall in all three bands
             },
             "llama-rope-linear" => config with { RopeScaling = new RopeScaling(RopeScalingKind.Linear, 4) },
-            "mistral" => config with { ModelType = "mistral", NumKvHeads = 1, RopeTheta = 1e6 },
+            "mistral" => config with { ModelType = "mistral", NumKvHeads = 1, RopeTheta = 1e6, SlidingWindow = 5 },
             "qwen2" => config with { ModelType = "qwen2", AttentionBias = true, RmsNormEps = 1e-6, TieWordEmbeddings = true },
             "qwen3" => config with { ModelType = "qwen3", QkNorm = true, HeadDim = 24, RmsNormEps = 1e-6 },
             _ => throw new ArgumentException($"unknown tiny model kind '{kind}'", nameof(kind)),
