@@ -1,0 +1,34 @@
+using MemServe.Transport;
+
+namespace MemServe.Cluster.Remote;
+
+/// <summary>Waits for the single reply to a hello, stats request or health probe; completes with a copy of
+/// the reply's payload (small), or fails when the host reported an error or the connection was lost.</summary>
+internal sealed class ReplyWaiter : IRemoteReceiver
+{
+    private readonly TaskCompletionSource<byte[]> _reply = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly string _instanceId;
+    private readonly string _endpoint;
+
+    public ReplyWaiter(string instanceId, string endpoint)
+    {
+        _instanceId = instanceId;
+        _endpoint = endpoint;
+    }
+
+    /// <summary>The reply's payload.</summary>
+    public Task<byte[]> Reply => _reply.Task;
+
+    public void OnFrame(in TransportFrame frame)
+    {
+        if ((frame.Header.Flags & FrameFlags.Error) != 0)
+        {
+            (RemoteErrorKind kind, string message) = GenerationUpdateCodec.ReadError(frame.Payload);
+            _reply.TrySetException(RemoteThrowHelper.FromRemote(kind, message, _instanceId, _endpoint));
+            return;
+        }
+        _reply.TrySetResult(frame.Payload.ToArray());
+    }
+
+    public void Fail(Exception error) => _reply.TrySetException(error);
+}
