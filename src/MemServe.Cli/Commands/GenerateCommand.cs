@@ -22,12 +22,13 @@ internal static class GenerateCommand
         string? requestsPath = args.Get("requests");
         bool sequential = args.Has("sequential");
         bool json = args.Has("json");
+        IReadOnlyList<string>? remote = RemoteSetup.Read(args);
         args.ThrowIfUnused();
         int sources = (prompt is null ? 0 : 1) + (promptIds is null ? 0 : 1) + (requestsPath is null ? 0 : 1);
         if (sources != 1) throw new CliUsageException("give exactly one of --prompt, --prompt-ids or --requests");
 
         List<GenerationRequest>? batch = requestsPath is null ? null : RequestFile.Read(requestsPath, defaults);
-        LlmEngine engine = setup.CreateEngine();
+        ILlmEngine engine = remote is null ? setup.CreateEngine() : RemoteSetup.Connect(remote);
         try
         {
             if (batch is not null) return RunBatch(engine, batch, sequential, output);
@@ -62,7 +63,7 @@ internal static class GenerateCommand
         };
     }
 
-    private static int RunStreaming(LlmEngine engine, GenerationRequest request, TextWriter output, TextWriter error)
+    private static int RunStreaming(ILlmEngine engine, GenerationRequest request, TextWriter output, TextWriter error)
     {
         GenerationUpdate? last = null;
         Task.Run(async () =>
@@ -84,14 +85,14 @@ internal static class GenerateCommand
         return 0;
     }
 
-    private static int RunJson(LlmEngine engine, GenerationRequest request, TextWriter output)
+    private static int RunJson(ILlmEngine engine, GenerationRequest request, TextWriter output)
     {
         GenerationResult result = engine.CompleteAsync(request).GetAwaiter().GetResult();
         JsonOut.Line(output, w => WriteResult(w, result));
         return 0;
     }
 
-    private static int RunBatch(LlmEngine engine, List<GenerationRequest> requests, bool sequential, TextWriter output)
+    private static int RunBatch(ILlmEngine engine, List<GenerationRequest> requests, bool sequential, TextWriter output)
     {
         var results = new GenerationResult[requests.Count];
         if (sequential)

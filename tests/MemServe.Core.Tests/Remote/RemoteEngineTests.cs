@@ -1,4 +1,6 @@
+using System.Text.Json;
 using MemServe.Cluster.Remote;
+using MemServe.Core.Tests.Integration;
 using MemServe.Engine;
 using MemServe.Model;
 using MemServe.Sampling;
@@ -84,6 +86,18 @@ public sealed class RemoteEngineTests(RemoteInstanceFixture fixture) : IClassFix
 
         var ex = await Assert.ThrowsAsync<InvalidRequestException>(() => Remote.CompleteAsync(request)).WaitAsync(Patience);
         Assert.Contains("999999", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void The_generate_command_with_remote_prints_what_the_local_command_prints()
+    {
+        string[] common = ["generate", "--prompt-ids", "5,17,29,41,53", "--max-tokens", "8", "--ignore-eos", "--json"];
+
+        JsonElement local = CliRunner.RunJsonLines([.. common, "--threads", "1", "--memory-mb", "192"])[0];
+        JsonElement remote = CliRunner.RunJsonLines([.. common, "--remote", fixture.Process.Endpoint])[0];
+
+        Assert.Equal(CliRunner.Ids(local.GetProperty("output_ids")), CliRunner.Ids(remote.GetProperty("output_ids")));
+        Assert.Equal(local.GetProperty("text").GetString(), remote.GetProperty("text").GetString());
     }
 
     internal static GenerationRequest Greedy(string prompt, int maxTokens) => new()
