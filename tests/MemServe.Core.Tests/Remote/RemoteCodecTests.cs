@@ -26,6 +26,7 @@ public sealed class RemoteCodecTests
             IgnoreEos = true,
             AddSpecialTokens = false,
             WaitForAdmission = false,
+            SessionId = "conversation-7",
         };
 
         GenerationRequest decoded = RoundTrip(request);
@@ -34,6 +35,7 @@ public sealed class RemoteCodecTests
         Assert.Equal(request.PromptTokenIds, decoded.PromptTokenIds);
         Assert.Equal(request.Sampling, decoded.Sampling);
         Assert.Equal(request.MaxTokens, decoded.MaxTokens);
+        Assert.Equal(request.SessionId, decoded.SessionId);
         Assert.Equal(request.StopTokenIds, decoded.StopTokenIds);
         Assert.Equal(request.StopStrings, decoded.StopStrings);
         Assert.Equal((request.IgnoreEos, request.AddSpecialTokens, request.WaitForAdmission),
@@ -45,7 +47,7 @@ public sealed class RemoteCodecTests
     {
         // A property added to GenerationRequest must be added to GenerationRequestCodec (and to this list).
         string[] covered = ["Prompt", "PromptTokenIds", "Sampling", "MaxTokens", "StopTokenIds", "StopStrings", "IgnoreEos",
-            "AddSpecialTokens", "WaitForAdmission"];
+            "AddSpecialTokens", "WaitForAdmission", "SessionId"];
         foreach (PropertyInfo p in typeof(GenerationRequest).GetProperties(BindingFlags.Public | BindingFlags.Instance))
             Assert.Contains(p.Name, covered);
     }

@@ -8,7 +8,7 @@ namespace MemServe.Cluster.Remote;
 /// stop conditions, flags) compactly for a <see cref="Transport.MessageType.Request"/> frame:
 /// <c>[string? prompt][i32[]? prompt ids][f32 temperature][i32 top-k][f32 top-p][f32 min-p][f32 repetition]
 /// [f32 presence][f32 frequency][i64? seed][i32 max tokens][i32[] stop ids][i32 n][string × n stop strings]
-/// [u8 flags: 1 ignore eos, 2 add special tokens, 4 wait for admission]</c>. Stateless.
+/// [u8 flags: 1 ignore eos, 2 add special tokens, 4 wait for admission][string? session id]</c>. Stateless.
 /// </summary>
 internal static class GenerationRequestCodec
 {
@@ -34,6 +34,7 @@ internal static class GenerationRequestCodec
         w.WriteByte((byte)((request.IgnoreEos ? IgnoreEosFlag : 0)
             | (request.AddSpecialTokens ? AddSpecialTokensFlag : 0)
             | (request.WaitForAdmission ? WaitForAdmissionFlag : 0)));
+        w.WriteString(request.SessionId);
     }
 
     /// <summary>Decodes a request; a malformed payload throws <see cref="Transport.KvTransportException"/>
@@ -42,6 +43,14 @@ internal static class GenerationRequestCodec
     public static GenerationRequest Read(ReadOnlySpan<byte> payload)
     {
         var r = new WireReader(payload);
+        GenerationRequest request = Read(ref r);
+        r.EnsureEnd();
+        return request;
+    }
+
+    /// <summary>Decodes a request that is followed by more fields of an enclosing message.</summary>
+    public static GenerationRequest Read(ref WireReader r)
+    {
         string? prompt = r.ReadString();
         int[]? promptIds = r.ReadInt32List();
         var sampling = new SamplingParameters
@@ -64,7 +73,7 @@ internal static class GenerationRequestCodec
         byte flags = r.ReadByte();
         if ((flags & ~(IgnoreEosFlag | AddSpecialTokensFlag | WaitForAdmissionFlag)) != 0)
             RemoteThrowHelper.ThrowProtocol($"unknown request flags 0x{flags:X2}");
-        r.EnsureEnd();
+        string? sessionId = r.ReadString();
         return new GenerationRequest
         {
             Prompt = prompt,
@@ -76,6 +85,7 @@ internal static class GenerationRequestCodec
             IgnoreEos = (flags & IgnoreEosFlag) != 0,
             AddSpecialTokens = (flags & AddSpecialTokensFlag) != 0,
             WaitForAdmission = (flags & WaitForAdmissionFlag) != 0,
+            SessionId = sessionId,
         };
     }
 }
