@@ -2,7 +2,6 @@ using System.Net;
 using System.Runtime.InteropServices;
 using MemServe.Cluster;
 using MemServe.Cluster.Remote;
-using MemServe.Engine;
 using MemServe.Model;
 
 namespace MemServe.Cli.Commands;
@@ -23,14 +22,14 @@ internal static class ServeInstanceCommand
         args.ThrowIfUnused();
 
         (string tokenizerJson, string? tokenizerConfigJson) = TokenizerFiles(setup.ModelDirectory);
-        LlmEngine engine = setup.CreateEngine();
+        var instance = new LocalEngineInstance(instanceId ?? $"{Name(role)}@{listen}", role, setup.CreateEngine());
         try
         {
             var options = new EngineHostOptions
             {
                 InstanceId = instanceId, Role = role, TokenizerJson = tokenizerJson, TokenizerConfigJson = tokenizerConfigJson,
             };
-            EngineHost host = EngineHost.Start(engine, listen, options);
+            EngineHost host = EngineHost.Start(instance, listen, options);
             try
             {
                 var stop = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -54,7 +53,7 @@ internal static class ServeInstanceCommand
         }
         finally
         {
-            engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            instance.DisposeAsync().AsTask().GetAwaiter().GetResult(); // disposes the engine
         }
         return 0;
     }

@@ -18,7 +18,8 @@ namespace MemServe.Cluster.Remote;
 public sealed class EngineHost : IAsyncDisposable
 {
     private readonly TcpKvListener _listener;
-    private readonly ILlmEngine _engine;
+    private readonly ILlmEngine? _engine;
+    private readonly IEngineInstance? _instance;
     private readonly RemoteInstanceInfo _info;
     private readonly EngineHostOptions _options;
     private readonly ConcurrentDictionary<HostSession, byte> _sessions = new();
@@ -26,14 +27,16 @@ public sealed class EngineHost : IAsyncDisposable
     private readonly Task _acceptLoop;
     private int _disposed;
 
-    private EngineHost(TcpKvListener listener, ILlmEngine engine, EngineHostOptions options)
+    private EngineHost(TcpKvListener listener, ILlmEngine? engine, IEngineInstance? instance, EngineHostOptions options)
     {
         _listener = listener;
         _engine = engine;
+        _instance = instance;
         _options = options;
         string id = options.InstanceId ?? listener.LocalEndPoint.ToString();
-        _info = new RemoteInstanceInfo(RemoteProtocol.Version, id, options.Role, engine.ModelInfo,
-            options.TokenizerJson, options.TokenizerConfigJson);
+        InstanceRole role = instance?.Role ?? options.Role;
+        ModelInfo model = instance?.ModelInfo ?? engine!.ModelInfo;
+        _info = new RemoteInstanceInfo(RemoteProtocol.Version, id, role, model, options.TokenizerJson, options.TokenizerConfigJson);
         _acceptLoop = Task.Run(AcceptLoopAsync);
     }
 
@@ -55,7 +58,19 @@ public sealed class EngineHost : IAsyncDisposable
         options ??= new EngineHostOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRequestsPerConnection, 1);
         TcpKvListener listener = KvTransports.ListenTcp(endPoint, options.Transport);
-        return new EngineHost(listener, engine, options);
+        return new EngineHost(listener, engine, null, options);
+    }
+
+    /// <summary>Starts serving <paramref name="instance"/> with every operation of <see cref="IEngineInstance"/>
+    /// (prefill-and-export, import-and-decode, export, import, cache events); its role is announced.</summary>
+    public static EngineHost Start(IEngineInstance instance, IPEndPoint endPoint, EngineHostOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(instance);
+        ArgumentNullException.ThrowIfNull(endPoint);
+        options ??= new EngineHostOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRequestsPerConnection, 1);
+        TcpKvListener listener = KvTransports.ListenTcp(endPoint, options.Transport);
+        return new EngineHost(listener, null, instance, options);
     }
 
     /// <summary>Stops listening, closes every connection (cancelling their requests) and waits for their
@@ -87,7 +102,7 @@ public sealed class EngineHost : IAsyncDisposable
             {
                 return; // the listener was disposed
             }
-            var session = new HostSession(transport, _engine, _info, _options.MaxRequestsPerConnection);
+            var session = new HostSession(transport, _engine, _instance, _info, _options.MaxRequestsPerConnection);
             _sessions.TryAdd(session, 0);
             session.Start(ended => _sessions.TryRemove(ended, out _), _stopping.Token);
         }

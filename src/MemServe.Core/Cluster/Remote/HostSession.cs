@@ -13,17 +13,21 @@ namespace MemServe.Cluster.Remote;
 internal sealed class HostSession : IDisposable
 {
     private readonly IKvTransport _transport;
-    private readonly ILlmEngine _engine;
+    private readonly ILlmEngine? _engine;
+    private readonly HostKvOperations? _kv;
     private readonly RemoteInstanceInfo _info;
     private readonly int _maxRequests;
     private readonly ConcurrentDictionary<long, CancellationTokenSource> _requests = new();
     private readonly CancellationTokenSource _closed = new();
     private Task _completion = Task.CompletedTask;
 
-    public HostSession(IKvTransport transport, ILlmEngine engine, RemoteInstanceInfo info, int maxRequests)
+    /// <summary>A session over <paramref name="instance"/> (every operation) or, when it is null, over
+    /// <paramref name="engine"/> (generation, stats and health only).</summary>
+    public HostSession(IKvTransport transport, ILlmEngine? engine, IEngineInstance? instance, RemoteInstanceInfo info, int maxRequests)
     {
         _transport = transport;
         _engine = engine;
+        _kv = instance is null ? null : new HostKvOperations(transport, instance);
         _info = info;
         _maxRequests = maxRequests;
     }
@@ -82,6 +86,7 @@ internal sealed class HostSession : IDisposable
         {
             foreach (CancellationTokenSource request in _requests.Values) CancelQuietly(request);
             await _transport.DisposeAsync().ConfigureAwait(false); // pending sends fail at once
+            if (_kv is not null) await _kv.DisposeAsync().ConfigureAwait(false); // releases held KV, fails pulls
             await Task.WhenAll(running).ConfigureAwait(false);
         }
     }
@@ -95,6 +100,12 @@ internal sealed class HostSession : IDisposable
                 return await StartRequestAsync(id, frame).ConfigureAwait(false);
             case MessageType.HealthProbe:
                 await ReplyStatsAsync(MessageType.HealthReply, id, withOp: false).ConfigureAwait(false);
+                return null;
+            case MessageType.KvBlocks when _kv is not null:
+                _kv.OnPulled(frame);
+                return null;
+            case MessageType.Control when (frame.Header.Flags & FrameFlags.Error) != 0 && _kv is not null:
+                _kv.OnPulled(frame);
                 return null;
             case MessageType.Control:
                 break;
@@ -117,6 +128,9 @@ internal sealed class HostSession : IDisposable
             case RemoteOp.StatsRequest:
                 await ReplyStatsAsync(MessageType.Control, id, withOp: true).ConfigureAwait(false);
                 break;
+            case RemoteOp op and (RemoteOp.Prefill or RemoteOp.Export or RemoteOp.KvSend or RemoteOp.KvRelease
+                or RemoteOp.Decode or RemoteOp.Import or RemoteOp.Subscribe):
+                return await StartKvOperationAsync(id, op, frame).ConfigureAwait(false);
             default:
                 RemoteThrowHelper.ThrowProtocol($"op {RemoteProtocol.OpOf(frame)} is not a client message");
                 break;
@@ -141,6 +155,17 @@ internal sealed class HostSession : IDisposable
             await SendErrorAsync(id, RemoteErrorKind.Overloaded, $"{_maxRequests} requests already run on this connection").ConfigureAwait(false);
             return null;
         }
+        return await StartAsync(id, token => GenerateAsync(request, token)).ConfigureAwait(false);
+    }
+
+    private IAsyncEnumerable<GenerationUpdate> GenerateAsync(GenerationRequest request, CancellationToken token) =>
+        _kv is not null ? _kv.Instance.GenerateAsync(request, token) : _engine!.GenerateAsync(request, token);
+
+    private EngineStats Stats() => _kv is not null ? _kv.Instance.GetStats() : _engine!.GetStats();
+
+    /// <summary>Registers call <paramref name="id"/> as cancellable and runs <paramref name="stream"/> on its own task.</summary>
+    private async ValueTask<Task?> StartAsync(long id, Func<CancellationToken, IAsyncEnumerable<GenerationUpdate>> stream)
+    {
         var cancel = new CancellationTokenSource();
         if (!_requests.TryAdd(id, cancel))
         {
@@ -148,16 +173,78 @@ internal sealed class HostSession : IDisposable
             await SendErrorAsync(id, RemoteErrorKind.InvalidRequest, $"request id {id} is already running").ConfigureAwait(false);
             return null;
         }
-        return Task.Run(() => RunRequestAsync(id, request, cancel));
+        return Task.Run(() => RunRequestAsync(id, stream, cancel));
     }
 
-    private async Task RunRequestAsync(long id, GenerationRequest request, CancellationTokenSource cancel)
+    private ValueTask<Task?> StartKvOperationAsync(long id, RemoteOp op, TransportFrame frame)
+    {
+        if (_kv is null)
+            return ErrorAsync(id, RemoteErrorKind.Failed, $"this host serves a bare engine, which does not support {op}");
+        HostKvOperations kv = _kv;
+        var r = new WireReader(frame.Payload);
+        r.ReadByte();
+        switch (op)
+        {
+            case RemoteOp.Prefill:
+                PrefillRequest prefill = RemoteKvMessages.ReadPrefill(ref r);
+                return StartAsync(id, token => OneShot(kv.PrefillAsync(id, prefill, token)));
+            case RemoteOp.Export:
+                int[] tokens = r.ReadInt32List() ?? RemoteThrowHelper.ProtocolViolation<int[]>("null token list");
+                return StartAsync(id, token => OneShot(kv.ExportAsync(id, tokens, token)));
+            case RemoteOp.KvSend:
+                (long handle, int fromBlock) = RemoteKvMessages.ReadHandle(frame.Payload, RemoteOp.KvSend);
+                return StartAsync(id, token => OneShot(kv.SendHeldAsync(id, handle, fromBlock, token)));
+            case RemoteOp.KvRelease:
+                (long released, _) = RemoteKvMessages.ReadHandle(frame.Payload, RemoteOp.KvRelease);
+                return ReleaseAsync(kv, released);
+            case RemoteOp.Decode:
+                (DecodeRequest decode, RemoteKvMessages.SourceShape shape) = RemoteKvMessages.ReadDecode(ref r);
+                return StartAsync(id, token => kv.Instance.DecodeAsync(decode, new ForwardedKvSource(kv, id, shape), token));
+            case RemoteOp.Import:
+                (int[] prefix, bool insert, RemoteKvMessages.SourceShape source) = RemoteKvMessages.ReadImport(ref r);
+                return StartAsync(id, token => OneShot(ImportAsync(kv, id, prefix, insert, source, token)));
+            default:
+                kv.Subscribe();
+                return ValueTask.FromResult<Task?>(null);
+        }
+    }
+
+    private async Task ImportAsync(HostKvOperations kv, long id, int[] prefix, bool insert, RemoteKvMessages.SourceShape source,
+        CancellationToken token)
+    {
+        KvImportResult result = await kv.ImportAsync(id, prefix, insert, source, token).ConfigureAwait(false);
+        using var w = new WireWriter(16);
+        RemoteKvMessages.WriteCounts(w, RemoteOp.ImportReply, result.HeldBlocks, result.ReceivedBlocks, result.InsertedBlocks);
+        await RemoteProtocol.SendControlAsync(_transport, id, w.Written, FrameFlags.Response, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private static async ValueTask<Task?> ReleaseAsync(HostKvOperations kv, long handle)
+    {
+        await kv.ReleaseAsync(handle).ConfigureAwait(false);
+        return null;
+    }
+
+    private async ValueTask<Task?> ErrorAsync(long id, RemoteErrorKind kind, string message)
+    {
+        await SendErrorAsync(id, kind, message).ConfigureAwait(false);
+        return null;
+    }
+
+    /// <summary>A one-reply operation as an update stream with no updates (it sends its own reply).</summary>
+    private static async IAsyncEnumerable<GenerationUpdate> OneShot(Task operation)
+    {
+        await operation.ConfigureAwait(false);
+        yield break;
+    }
+
+    private async Task RunRequestAsync(long id, Func<CancellationToken, IAsyncEnumerable<GenerationUpdate>> stream,
+        CancellationTokenSource cancel)
     {
         using var w = new WireWriter();
         int sequence = 0;
         try
         {
-            await foreach (GenerationUpdate update in _engine.GenerateAsync(request, cancel.Token).ConfigureAwait(false))
+            await foreach (GenerationUpdate update in stream(cancel.Token).ConfigureAwait(false))
             {
                 GenerationUpdateCodec.Write(w.Reset(), update);
                 // Never cancel a send with the request's token: a half-written frame would close the connection.
@@ -173,7 +260,7 @@ internal sealed class HostSession : IDisposable
         {
             // The connection is gone; the read loop ends the session.
         }
-        catch (Exception ex) when (ex is MemServeException or ObjectDisposedException or ArgumentException)
+        catch (Exception ex) when (ex is MemServeException or ObjectDisposedException or ArgumentException or InvalidOperationException)
         {
             await SendErrorAsync(id, RemoteThrowHelper.KindOf(ex), ex.Message).ConfigureAwait(false);
         }
@@ -188,7 +275,7 @@ internal sealed class HostSession : IDisposable
     {
         using var w = new WireWriter(512);
         if (withOp) w.WriteByte((byte)RemoteOp.StatsReply);
-        EngineStatsCodec.Write(w, _engine.GetStats());
+        EngineStatsCodec.Write(w, Stats());
         await _transport.SendAsync(new FrameHeader(type, id, 0, FrameFlags.Response), w.Written).ConfigureAwait(false);
     }
 

@@ -35,8 +35,12 @@ internal sealed class RemoteCall : IRemoteReceiver
     /// <summary>True once the final update or an error arrived.</summary>
     public bool Ended { get; private set; }
 
+    /// <summary>Called (on a pool thread) when the host asks for KV from a block during this call.</summary>
+    public Func<int, Task>? OnPull { get; init; }
+
     public void OnFrame(in TransportFrame frame)
     {
+        if (RemotePull.TryRead(frame, OnPull)) return;
         if (Ended) return;
         if ((frame.Header.Flags & FrameFlags.Error) != 0)
         {

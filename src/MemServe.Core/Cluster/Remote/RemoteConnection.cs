@@ -30,6 +30,12 @@ internal sealed class RemoteConnection : IAsyncDisposable
         _readLoop = Task.Run(ReadLoopAsync);
     }
 
+    /// <summary>The link (for answering KV pulls and fire-and-forget messages).</summary>
+    public IKvTransport Transport => _transport;
+
+    /// <summary>Raised once when the connection closes (lost or disposed).</summary>
+    public event Action? Closed;
+
     /// <summary>True until the connection is lost or disposed.</summary>
     public bool IsOpen => Volatile.Read(ref _closedFlag) == 0;
 
@@ -78,13 +84,14 @@ internal sealed class RemoteConnection : IAsyncDisposable
 
     /// <summary>Registers a generation request under <paramref name="id"/> and sends it. Throws
     /// <see cref="RemoteInstanceException"/> when the connection is closed or the send fails.</summary>
-    public async ValueTask<RemoteCall> StartAsync(long id, ReadOnlyMemory<byte> encodedRequest, CancellationToken cancellationToken)
+    public async ValueTask<RemoteCall> StartAsync(long id, MessageType type, ReadOnlyMemory<byte> body, Func<int, Task>? onPull,
+        CancellationToken cancellationToken)
     {
-        var call = new RemoteCall(id, _instanceId, _endpoint);
+        var call = new RemoteCall(id, _instanceId, _endpoint) { OnPull = onPull };
         Register(id, call);
         try
         {
-            await _transport.SendAsync(new FrameHeader(MessageType.Request, id), encodedRequest, cancellationToken).ConfigureAwait(false);
+            await _transport.SendAsync(new FrameHeader(type, id), body, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is KvTransportException or OperationCanceledException)
         {
@@ -107,17 +114,21 @@ internal sealed class RemoteConnection : IAsyncDisposable
 
     /// <summary>Sends a one-frame call (<paramref name="op"/> in a control frame, or an empty frame of
     /// <paramref name="type"/>) and waits for its reply's payload, at most <paramref name="timeout"/>.</summary>
-    public async Task<byte[]> CallAsync(long id, RemoteOp op, MessageType type, string what, TimeSpan timeout,
-        CancellationToken cancellationToken)
+    public Task<byte[]> CallAsync(long id, RemoteOp op, MessageType type, string what, TimeSpan timeout,
+        CancellationToken cancellationToken) =>
+        CallAsync(id, type, type == MessageType.Control ? new[] { (byte)op } : ReadOnlyMemory<byte>.Empty, what, timeout, null,
+            cancellationToken);
+
+    /// <summary>Sends <paramref name="body"/> in a frame of <paramref name="type"/> and waits for the reply's payload;
+    /// <paramref name="onPull"/> serves the host's KV pulls meanwhile.</summary>
+    public async Task<byte[]> CallAsync(long id, MessageType type, ReadOnlyMemory<byte> body, string what, TimeSpan timeout,
+        Func<int, Task>? onPull, CancellationToken cancellationToken)
     {
-        var waiter = new ReplyWaiter(_instanceId, _endpoint);
+        var waiter = new ReplyWaiter(_instanceId, _endpoint) { OnPull = onPull };
         Register(id, waiter);
         try
         {
-            ValueTask send = type == MessageType.Control
-                ? RemoteProtocol.SendOpAsync(_transport, id, op, cancellationToken: cancellationToken)
-                : _transport.SendAsync(new FrameHeader(type, id), cancellationToken);
-            await send.ConfigureAwait(false);
+            await _transport.SendAsync(new FrameHeader(type, id), body, cancellationToken).ConfigureAwait(false);
             return await waiter.Reply.WaitAsync(timeout, cancellationToken).ConfigureAwait(false);
         }
         catch (TimeoutException)
@@ -131,6 +142,24 @@ internal sealed class RemoteConnection : IAsyncDisposable
         finally
         {
             _receivers.TryRemove(id, out _);
+        }
+    }
+
+    /// <summary>Answers a host's KV pull for call <paramref name="id"/>: sends <paramref name="source"/>'s blocks from
+    /// <paramref name="fromBlock"/> on this connection as one aggregated frame, or, when that fails, an error frame
+    /// so the host's landing fails instead of waiting.</summary>
+    public async Task SupplyKvAsync(IKvSource source, long id, int fromBlock, CancellationToken cancellationToken)
+    {
+        try
+        {
+            await source.SendAsync(_transport, id, fromBlock, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is MemServeException or OperationCanceledException or ArgumentException)
+        {
+            using var w = new WireWriter();
+            GenerationUpdateCodec.WriteError(w, RemoteErrorKind.Failed, ex.Message);
+            try { await RemoteProtocol.SendControlAsync(_transport, id, w.Written, FrameFlags.Error, CancellationToken.None).ConfigureAwait(false); }
+            catch (KvTransportException) { /* the host is gone too */ }
         }
     }
 
@@ -188,5 +217,6 @@ internal sealed class RemoteConnection : IAsyncDisposable
         foreach (long id in _receivers.Keys)
             if (_receivers.TryRemove(id, out IRemoteReceiver? receiver))
                 receiver.Fail(RemoteThrowHelper.ConnectionLost(_instanceId, _endpoint, cause));
+        Closed?.Invoke();
     }
 }

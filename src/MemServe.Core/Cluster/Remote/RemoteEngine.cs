@@ -21,7 +21,7 @@ namespace MemServe.Cluster.Remote;
 /// lost instance raises <see cref="RemoteInstanceException"/> naming it. Cancelling a request (or disposing its
 /// enumerator early) tells the host, which frees the request's KV blocks. Thread-safe.
 /// </remarks>
-public sealed class RemoteEngine : ILlmEngine, IInstanceView
+public sealed class RemoteEngine : ILlmEngine, IEngineInstance
 {
     private readonly IPEndPoint _endPoint;
     private readonly RemoteEngineOptions _options;
@@ -30,6 +30,7 @@ public sealed class RemoteEngine : ILlmEngine, IInstanceView
     private RemoteConnection _connection;
     private Task _healthLoop = Task.CompletedTask;
     private EngineStats _stats = new();
+    private readonly RemoteCacheEvents _cacheEvents;
     private long _nextId;
     private volatile bool _probeHealthy = true;
     private int _disposed;
@@ -43,8 +44,8 @@ public sealed class RemoteEngine : ILlmEngine, IInstanceView
         Id = options.InstanceId ?? Info.InstanceId;
         Endpoint = endPoint.ToString();
         Tokenizer = tokenizer;
-        connection.NameInstance(Id);
-        connection.CacheEvent += OnCacheEvent;
+        _cacheEvents = new RemoteCacheEvents(Id);
+        Attach(connection);
     }
 
     /// <summary>The instance id (<see cref="RemoteEngineOptions.InstanceId"/>, else the host's).</summary>
@@ -78,9 +79,8 @@ public sealed class RemoteEngine : ILlmEngine, IInstanceView
     /// <inheritdoc />
     public ITokenizer Tokenizer { get; }
 
-    /// <summary>Raised (on the connection's read thread) when the host reports cached (<c>true</c>) or evicted
-    /// (<c>false</c>) blocks, as chained block hashes, root first. Handlers must be quick and must not throw.</summary>
-    public event Action<RemoteEngine, bool, ulong[]>? CacheChanged;
+    /// <inheritdoc />
+    public int BlockTokens => Volatile.Read(ref _stats).BlockTokens;
 
     /// <summary>Connects to the host at <paramref name="endpoint"/> (<c>HOST:PORT</c>), exchanges hellos, reads
     /// its stats and starts health probes. An unreachable endpoint throws <see cref="RemoteInstanceException"/>
@@ -124,7 +124,7 @@ public sealed class RemoteEngine : ILlmEngine, IInstanceView
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return StreamAsync(request, cancellationToken);
+        return StreamAsync(w => GenerationRequestCodec.Write(w, request), MessageType.Request, null, cancellationToken);
     }
 
     /// <inheritdoc />
@@ -191,7 +191,9 @@ public sealed class RemoteEngine : ILlmEngine, IInstanceView
         _disposing.Dispose();
     }
 
-    private async IAsyncEnumerable<GenerationUpdate> StreamAsync(GenerationRequest request,
+    /// <summary>Sends the call <paramref name="encode"/> writes and streams its updates; with <paramref name="promptKv"/>
+    /// the host's KV pulls are answered from it.</summary>
+    private async IAsyncEnumerable<GenerationUpdate> StreamAsync(Action<WireWriter> encode, MessageType type, IKvSource? promptKv,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         RemoteConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
@@ -199,8 +201,9 @@ public sealed class RemoteEngine : ILlmEngine, IInstanceView
         RemoteCall call;
         using (var w = new WireWriter())
         {
-            GenerationRequestCodec.Write(w, request);
-            call = await connection.StartAsync(id, w.Written, cancellationToken).ConfigureAwait(false);
+            encode(w);
+            Func<int, Task>? onPull = promptKv is null ? null : from => connection.SupplyKvAsync(promptKv, id, from, cancellationToken);
+            call = await connection.StartAsync(id, type, w.Written, onPull, cancellationToken).ConfigureAwait(false);
         }
         bool finished = false;
         try
@@ -219,7 +222,85 @@ public sealed class RemoteEngine : ILlmEngine, IInstanceView
         }
     }
 
-    private long NextId() => Interlocked.Increment(ref _nextId);
+    internal long NextId() => Interlocked.Increment(ref _nextId);
+
+    /// <inheritdoc />
+    public Task<bool> ProbeHealthAsync(CancellationToken cancellationToken = default) => ProbeAsync(cancellationToken);
+
+    /// <inheritdoc />
+    public async Task<PrefillResult> PrefillAsync(PrefillRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        RemoteConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        long id = NextId();
+        using var w = new WireWriter();
+        RemoteKvMessages.WritePrefill(w, request);
+        byte[] reply = await connection.CallAsync(id, MessageType.Control, w.Written, "a prefill", Timeout.InfiniteTimeSpan, null,
+            cancellationToken).ConfigureAwait(false);
+        var r = RemoteKvMessages.ReadPrefillReply(reply);
+        return new PrefillResult(r.FirstToken, r.PromptTokens, r.Cached, new RemoteKvSource(this, connection, id, r.Blocks, r.Tokens),
+            r.State, r.Time);
+    }
+
+    /// <inheritdoc />
+    public IAsyncEnumerable<GenerationUpdate> DecodeAsync(DecodeRequest request, IKvSource promptKv, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentNullException.ThrowIfNull(promptKv);
+        var shape = new RemoteKvMessages.SourceShape(promptKv.InstanceId, promptKv.BlockCount, promptKv.TokenCount);
+        return StreamAsync(w => RemoteKvMessages.WriteDecode(w, request, shape), MessageType.Control, promptKv, cancellationToken);
+    }
+
+    /// <inheritdoc />
+    public async Task<IKvSource> ExportCachedAsync(ReadOnlyMemory<int> tokens, CancellationToken cancellationToken = default)
+    {
+        RemoteConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        long id = NextId();
+        using var w = new WireWriter();
+        w.WriteByte((byte)RemoteOp.Export);
+        w.WriteInt32List(tokens.ToArray());
+        byte[] reply = await connection.CallAsync(id, MessageType.Control, w.Written, "an export", Timeout.InfiniteTimeSpan, null,
+            cancellationToken).ConfigureAwait(false);
+        (int blocks, int tokenCount, _) = RemoteKvMessages.ReadCounts(reply, RemoteOp.ExportReply);
+        return new RemoteKvSource(this, connection, id, blocks, tokenCount);
+    }
+
+    /// <inheritdoc />
+    public async Task<KvImportResult> ImportAsync(ReadOnlyMemory<int> tokens, IKvSource source, bool insert,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        RemoteConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        long id = NextId();
+        using var w = new WireWriter();
+        RemoteKvMessages.WriteImport(w, tokens.Span, insert, new RemoteKvMessages.SourceShape(source.InstanceId, source.BlockCount, source.TokenCount));
+        byte[] reply = await connection.CallAsync(id, MessageType.Control, w.Written, "an import", Timeout.InfiniteTimeSpan,
+            from => connection.SupplyKvAsync(source, id, from, cancellationToken), cancellationToken).ConfigureAwait(false);
+        (int held, int received, int inserted) = RemoteKvMessages.ReadCounts(reply, RemoteOp.ImportReply);
+        return new KvImportResult(held, received, inserted);
+    }
+
+    /// <inheritdoc />
+    public IDisposable SubscribeCacheEvents(Action<CacheEvent> handler)
+    {
+        ArgumentNullException.ThrowIfNull(handler);
+        if (_cacheEvents.Add(handler)) _ = SubscribeOnHostAsync(Volatile.Read(ref _connection));
+        return new RemoteCacheEvents.Subscription(_cacheEvents, handler);
+    }
+
+    private static async Task SubscribeOnHostAsync(RemoteConnection connection)
+    {
+        try { await RemoteProtocol.SendOpAsync(connection.Transport, RemoteProtocol.NoCorrelation, RemoteOp.Subscribe).ConfigureAwait(false); }
+        catch (KvTransportException) { /* a reconnect subscribes again */ }
+    }
+
+    private void Attach(RemoteConnection connection)
+    {
+        connection.NameInstance(Id);
+        connection.CacheEvent += (type, hashes) => _cacheEvents.OnHostEvent(type == MessageType.InsertEvent, hashes);
+        connection.Closed += _cacheEvents.OnConnectionLost;
+        if (_cacheEvents.HasHandlers) _ = SubscribeOnHostAsync(connection);
+    }
 
     private async ValueTask<RemoteConnection> GetConnectionAsync(CancellationToken cancellationToken)
     {
@@ -233,7 +314,7 @@ public sealed class RemoteEngine : ILlmEngine, IInstanceView
             if (current.IsOpen) return current;
             RemoteConnection fresh = await RemoteConnection.OpenAsync(_endPoint, Id, _options.Transport, _options.HelloTimeout,
                 NextId(), cancellationToken).ConfigureAwait(false);
-            fresh.CacheEvent += OnCacheEvent;
+            Attach(fresh);
             Info = fresh.Info;
             Volatile.Write(ref _connection, fresh);
             await current.DisposeAsync().ConfigureAwait(false);
@@ -259,8 +340,6 @@ public sealed class RemoteEngine : ILlmEngine, IInstanceView
             // Disposed.
         }
     }
-
-    private void OnCacheEvent(MessageType type, ulong[] hashes) => CacheChanged?.Invoke(this, type == MessageType.InsertEvent, hashes);
 
     private static ITokenizer TokenizerOf(RemoteInstanceInfo info, RemoteEngineOptions options, string endpoint)
     {

@@ -39,4 +39,43 @@ public enum RemoteOp : byte
 
     /// <summary>Host → client: a stats snapshot (<see cref="EngineStatsCodec"/>).</summary>
     StatsReply = 8,
+
+    /// <summary>Client → host: prefill a request and hold its KV under this frame's correlation id
+    /// (<see cref="RemoteKvMessages"/>); answered by <see cref="PrefillReply"/>.</summary>
+    Prefill = 9,
+
+    /// <summary>Host → client: first token, counts, generator state and the held KV's size.</summary>
+    PrefillReply = 10,
+
+    /// <summary>Client → host: hold the longest cached prefix of some tokens under this correlation id; answered
+    /// by <see cref="ExportReply"/>.</summary>
+    Export = 11,
+
+    /// <summary>Host → client: the held prefix's blocks and tokens.</summary>
+    ExportReply = 12,
+
+    /// <summary>Client → host: send blocks of a held KV (by handle, from a block) back as one aggregated
+    /// <c>KvBlocks</c> frame with this frame's correlation id.</summary>
+    KvSend = 13,
+
+    /// <summary>Client → host: release a held KV (no answer).</summary>
+    KvRelease = 14,
+
+    /// <summary>Client → host: decode a request whose prompt KV the client supplies on demand (<see cref="KvPull"/>);
+    /// answered like a generation, with updates.</summary>
+    Decode = 15,
+
+    /// <summary>Host → client, inside a decode or import call: send the prompt KV from a block as one
+    /// <c>KvBlocks</c> frame with the call's correlation id.</summary>
+    KvPull = 16,
+
+    /// <summary>Client → host: import (and optionally insert) a prefix whose KV the client supplies on demand;
+    /// answered by <see cref="ImportReply"/>.</summary>
+    Import = 17,
+
+    /// <summary>Host → client: held, received and inserted block counts.</summary>
+    ImportReply = 18,
+
+    /// <summary>Client → host: start forwarding the instance's cache events on this connection.</summary>
+    Subscribe = 19,
 }

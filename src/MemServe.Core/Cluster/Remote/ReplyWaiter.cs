@@ -19,8 +19,12 @@ internal sealed class ReplyWaiter : IRemoteReceiver
     /// <summary>The reply's payload.</summary>
     public Task<byte[]> Reply => _reply.Task;
 
+    /// <summary>Called (on a pool thread) when the host asks for KV from a block during this call.</summary>
+    public Func<int, Task>? OnPull { get; init; }
+
     public void OnFrame(in TransportFrame frame)
     {
+        if (RemotePull.TryRead(frame, OnPull)) return;
         if ((frame.Header.Flags & FrameFlags.Error) != 0)
         {
             (RemoteErrorKind kind, string message) = GenerationUpdateCodec.ReadError(frame.Payload);
