@@ -17,7 +17,7 @@ internal static class CliApp
                           then a multi-turn chat with TTFT per turn [--cache off|on|both] [--turns N]
           generate        --prompt TEXT | --prompt-ids 1,2,3 | --requests FILE.jsonl [--sequential]
                           [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--seed S]
-                          [--ignore-eos] [--stop TEXT] [--json] [--remote HOST:PORT,...  (serve-instance processes instead of --model)]
+                          [--ignore-eos] [--stop TEXT] [--json] [--remote HOST:PORT,... [--disaggregation colocated|pd-basic|pd-caching-1|2|3] [--routing NAME]]
           logits          --prompt-ids 1,2,3 [--top K] [--all] [--json]
           tokenize        --tokenizer DIR (--text TEXT | --jsonl FILE) [--add-special-tokens] [--json]
           chat-template   --tokenizer DIR --messages FILE.json [--add-generation-prompt] [--json]

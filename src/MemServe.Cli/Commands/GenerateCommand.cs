@@ -22,7 +22,7 @@ internal static class GenerateCommand
         string? requestsPath = args.Get("requests");
         bool sequential = args.Has("sequential");
         bool json = args.Has("json");
-        IReadOnlyList<string>? remote = RemoteSetup.Read(args);
+        RemoteSetup.Plan? remote = RemoteSetup.Read(args);
         args.ThrowIfUnused();
         int sources = (prompt is null ? 0 : 1) + (promptIds is null ? 0 : 1) + (requestsPath is null ? 0 : 1);
         if (sources != 1) throw new CliUsageException("give exactly one of --prompt, --prompt-ids or --requests");

@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Sockets;
+using MemServe.Cluster;
 using MemServe.Cluster.Remote;
 using MemServe.Engine;
 
@@ -43,6 +44,36 @@ public sealed class RemoteFailureTests
         Assert.False(await a.ProbeAsync());
         Assert.False(a.IsHealthy);
         await Assert.ThrowsAsync<RemoteInstanceException>(() => a.CompleteAsync(RemoteEngineTests.Greedy("after death", 2)));
+    }
+
+    [Fact]
+    public async Task With_retry_a_request_whose_instance_dies_completes_on_another_with_the_same_output()
+    {
+        using RemoteInstanceProcess first = RemoteInstanceProcess.Start();
+        using RemoteInstanceProcess second = RemoteInstanceProcess.Start();
+        RemoteEngine a = await RemoteEngine.ConnectAsync(first.Endpoint, new RemoteEngineOptions { InstanceId = "a" });
+        RemoteEngine b = await RemoteEngine.ConnectAsync(second.Endpoint, new RemoteEngineOptions { InstanceId = "b" });
+        await using var engine = new InstanceFailureRetryEngine(new LlmCluster([a, b],
+            new LlmClusterOptions { Routing = RoutingPolicies.RoundRobin }));
+        GenerationRequest request = RemoteEngineTests.Greedy("a request that outlives its first instance", 200);
+        GenerationResult expected = await b.CompleteAsync(request).WaitAsync(Patience);
+
+        var firstToken = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var tokens = new List<int>();
+        Task run = Task.Run(async () =>
+        {
+            await foreach (GenerationUpdate update in engine.GenerateAsync(request))
+            {
+                tokens.Add(update.TokenId);
+                firstToken.TrySetResult();
+            }
+        });
+        await firstToken.Task.WaitAsync(Patience);
+        RemoteInstanceProcess serving = (await a.GetStatsAsync()).Running > 0 ? first : second;
+        serving.Kill();
+        await run.WaitAsync(Patience);
+
+        Assert.Equal(expected.TokenIds, tokens);
     }
 
     private static async Task<int> CountAsync(RemoteEngine engine, GenerationRequest request, TaskCompletionSource first)
