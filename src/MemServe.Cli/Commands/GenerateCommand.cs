@@ -16,29 +16,24 @@ internal static class GenerateCommand
     public static int Run(CliArgs args, TextWriter output, TextWriter error)
     {
         EngineSetup setup = EngineSetup.Read(args);
+        ClusterSetup cluster = ClusterSetup.Read(args);
         GenerationRequest defaults = ReadRequestOptions(args);
         string? prompt = args.Get("prompt");
         int[]? promptIds = args.GetIntList("prompt-ids");
         string? requestsPath = args.Get("requests");
         bool sequential = args.Has("sequential");
         bool json = args.Has("json");
-        RemoteSetup.Plan? remote = RemoteSetup.Read(args);
+        IReadOnlyList<string>? remote = RemoteSetup.Read(args);
         args.ThrowIfUnused();
         int sources = (prompt is null ? 0 : 1) + (promptIds is null ? 0 : 1) + (requestsPath is null ? 0 : 1);
         if (sources != 1) throw new CliUsageException("give exactly one of --prompt, --prompt-ids or --requests");
 
         List<GenerationRequest>? batch = requestsPath is null ? null : RequestFile.Read(requestsPath, defaults);
-        ILlmEngine engine = remote is null ? setup.CreateEngine() : RemoteSetup.Connect(remote);
-        try
-        {
-            if (batch is not null) return RunBatch(engine, batch, sequential, output);
-            GenerationRequest request = defaults with { Prompt = prompt, PromptTokenIds = promptIds };
-            return json ? RunJson(engine, request, output) : RunStreaming(engine, request, output, error);
-        }
-        finally
-        {
-            engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
+        using ServedEngine served = remote is null ? setup.CreateServed(cluster) : new ServedEngine(RemoteSetup.Connect(remote, cluster), null);
+        ILlmEngine engine = served.Engine;
+        if (batch is not null) return RunBatch(engine, batch, sequential, output);
+        GenerationRequest request = defaults with { Prompt = prompt, PromptTokenIds = promptIds };
+        return json ? RunJson(engine, request, output) : RunStreaming(engine, request, output, error);
     }
 
     /// <summary>Reads the sampling and stopping options shared by every generate mode.</summary>

@@ -1,4 +1,6 @@
+using System.Text.Json;
 using MemServe.Cluster;
+using MemServe.Core.Tests.Integration;
 using MemServe.Cluster.Remote;
 using MemServe.Engine;
 using MemServe.Model;
@@ -44,6 +46,20 @@ public sealed class RemoteClusterTests
             history.AddRange(actual.TokenIds);
             history.AddRange(model.Tokenizer.Encode($" And turn {turn + 1}?"));
         }
+    }
+
+    [Fact]
+    public void The_generate_command_runs_a_pd_cluster_of_remote_instances()
+    {
+        using RemoteInstanceProcess prefill = RemoteInstanceProcess.Start("prefill");
+        using RemoteInstanceProcess decode = RemoteInstanceProcess.Start("decode");
+        string[] common = ["generate", "--prompt-ids", "7,19,31,43,55,67", "--max-tokens", "6", "--ignore-eos", "--json"];
+
+        JsonElement local = CliRunner.RunJsonLines([.. common, "--threads", "1", "--memory-mb", "192"])[0];
+        JsonElement remote = CliRunner.RunJsonLines([.. common, "--remote", $"{prefill.Endpoint},{decode.Endpoint}",
+            "--disaggregation", DisaggregationStrategies.PdCaching2])[0];
+
+        Assert.Equal(CliRunner.Ids(local.GetProperty("output_ids")), CliRunner.Ids(remote.GetProperty("output_ids")));
     }
 
     private static GenerationRequest Greedy(int[] prompt, int maxTokens) => new()
