@@ -21,11 +21,13 @@ internal static class CliApp
                           [--ignore-eos] [--stop TEXT] [--json]
                           [--instances N] [--disaggregation colocated|pd-basic|pd-caching-1|pd-caching-2|pd-caching-3]
                           [--routing round-robin|least-loaded|session-affinity|prompt-tree]   (an in-process cluster)
+                          [--remote HOST:PORT,...]   (serve-instance processes instead of a local model; several form a cluster)
           logits          --prompt-ids 1,2,3 [--top K] [--all] [--json]
           tokenize        --tokenizer DIR (--text TEXT | --jsonl FILE) [--add-special-tokens] [--json]
           chat-template   --tokenizer DIR --messages FILE.json [--add-generation-prompt] [--json]
           info            [--json]
           export-default  --out DIR
+          serve-instance  --listen HOST:PORT [--role prefill|decode|colocated] [--instance-id ID]: serve this engine to remote clients
           bench           --shape S|M|L [--dtype f32|f16|bf16|q8] [--prompt 512] [--gen 128] [--batch 1,4,16] [--runs 3] [--json]
 
         common options: --threads N (compute threads; default: all cores), --memory-mb N (engine memory budget),
@@ -57,6 +59,7 @@ internal static class CliApp
                 "info" => InfoCommand.Run(parsed, output),
                 "export-default" => ExportDefaultCommand.Run(parsed, output),
                 "bench" => BenchCommand.Run(parsed, output),
+                "serve-instance" => ServeInstanceCommand.Run(parsed, output, error),
                 _ => throw new CliUsageException($"unknown command '{parsed.Command}'"),
             };
         }

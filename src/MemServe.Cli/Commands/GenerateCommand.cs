@@ -23,12 +23,13 @@ internal static class GenerateCommand
         string? requestsPath = args.Get("requests");
         bool sequential = args.Has("sequential");
         bool json = args.Has("json");
+        IReadOnlyList<string>? remote = RemoteSetup.Read(args);
         args.ThrowIfUnused();
         int sources = (prompt is null ? 0 : 1) + (promptIds is null ? 0 : 1) + (requestsPath is null ? 0 : 1);
         if (sources != 1) throw new CliUsageException("give exactly one of --prompt, --prompt-ids or --requests");
 
         List<GenerationRequest>? batch = requestsPath is null ? null : RequestFile.Read(requestsPath, defaults);
-        using ServedEngine served = setup.CreateServed(cluster);
+        using ServedEngine served = remote is null ? setup.CreateServed(cluster) : new ServedEngine(RemoteSetup.Connect(remote, cluster), null);
         ILlmEngine engine = served.Engine;
         if (batch is not null) return RunBatch(engine, batch, sequential, output);
         GenerationRequest request = defaults with { Prompt = prompt, PromptTokenIds = promptIds };

@@ -1,0 +1,123 @@
+using System.Reflection;
+using MemServe.Cluster.Remote;
+using MemServe.Engine;
+using MemServe.Sampling;
+using MemServe.Transport;
+
+namespace MemServe.Core.Tests.Remote;
+
+public sealed class RemoteCodecTests
+{
+    [Fact]
+    public void A_request_with_every_field_set_round_trips()
+    {
+        var request = new GenerationRequest
+        {
+            Prompt = "héllo wörld",
+            PromptTokenIds = [5, 6, 7],
+            Sampling = new SamplingParameters
+            {
+                Temperature = 0.7f, TopK = 40, TopP = 0.9f, MinP = 0.05f, RepetitionPenalty = 1.1f,
+                PresencePenalty = 0.2f, FrequencyPenalty = 0.3f, Seed = -42,
+            },
+            MaxTokens = 77,
+            StopTokenIds = [1, 2],
+            StopStrings = ["\n\n", "END"],
+            IgnoreEos = true,
+            AddSpecialTokens = false,
+            WaitForAdmission = false,
+            SessionId = "conversation-7",
+        };
+
+        GenerationRequest decoded = RoundTrip(request);
+
+        Assert.Equal(request.Prompt, decoded.Prompt);
+        Assert.Equal(request.PromptTokenIds, decoded.PromptTokenIds);
+        Assert.Equal(request.Sampling, decoded.Sampling);
+        Assert.Equal(request.MaxTokens, decoded.MaxTokens);
+        Assert.Equal(request.SessionId, decoded.SessionId);
+        Assert.Equal(request.StopTokenIds, decoded.StopTokenIds);
+        Assert.Equal(request.StopStrings, decoded.StopStrings);
+        Assert.Equal((request.IgnoreEos, request.AddSpecialTokens, request.WaitForAdmission),
+            (decoded.IgnoreEos, decoded.AddSpecialTokens, decoded.WaitForAdmission));
+    }
+
+    [Fact]
+    public void The_request_codec_covers_every_property_of_the_request()
+    {
+        // A property added to GenerationRequest must be added to GenerationRequestCodec (and to this list).
+        string[] covered = ["Prompt", "PromptTokenIds", "Sampling", "MaxTokens", "StopTokenIds", "StopStrings", "IgnoreEos",
+            "AddSpecialTokens", "WaitForAdmission", "SessionId"];
+        foreach (PropertyInfo p in typeof(GenerationRequest).GetProperties(BindingFlags.Public | BindingFlags.Instance))
+            Assert.Contains(p.Name, covered);
+    }
+
+    [Fact]
+    public void Updates_and_the_final_update_round_trip()
+    {
+        using var w = new WireWriter();
+        var update = new GenerationUpdate(17, "ab");
+        GenerationUpdateCodec.Write(w, update);
+        Assert.Equal(update, GenerationUpdateCodec.Read(w.Written.Span));
+
+        var final = new GenerationUpdate(2, "") with
+        {
+            FinishReason = FinishReason.Stop,
+            Usage = new GenerationUsage(10, 4, 3),
+            Timings = new GenerationTimings(TimeSpan.FromTicks(5), TimeSpan.FromMilliseconds(12), TimeSpan.FromSeconds(1)),
+        };
+        GenerationUpdateCodec.Write(w.Reset(), final);
+        GenerationUpdate decoded = GenerationUpdateCodec.Read(w.Written.Span);
+        Assert.Equal((final.TokenId, final.TextDelta, final.FinishReason), (decoded.TokenId, decoded.TextDelta, decoded.FinishReason));
+        Assert.Equal((final.Usage.PromptTokens, final.Usage.CachedPromptTokens, final.Usage.OutputTokens),
+            (decoded.Usage!.PromptTokens, decoded.Usage.CachedPromptTokens, decoded.Usage.OutputTokens));
+        Assert.Equal(final.Timings, decoded.Timings);
+    }
+
+    [Fact]
+    public void Stats_with_every_property_set_round_trip()
+    {
+        var stats = new EngineStats();
+        int n = 1;
+        foreach (PropertyInfo p in typeof(EngineStats).GetProperties())
+        {
+            object value = p.PropertyType == typeof(bool) ? true
+                : p.PropertyType == typeof(double) ? n + 0.5
+                : Convert.ChangeType(n, p.PropertyType, System.Globalization.CultureInfo.InvariantCulture);
+            p.SetValue(stats, value);
+            n++;
+        }
+        using var w = new WireWriter();
+        EngineStatsCodec.Write(w, stats);
+
+        Assert.Equal(stats, EngineStatsCodec.Read(w.Written.Span));
+    }
+
+    [Fact]
+    public void A_truncated_request_is_rejected_as_a_protocol_violation()
+    {
+        using var w = new WireWriter();
+        GenerationRequestCodec.Write(w, GenerationRequest.FromPrompt("hello"));
+        byte[] truncated = w.Written[..^3].ToArray();
+
+        var ex = Assert.Throws<KvTransportException>(() => GenerationRequestCodec.Read(truncated));
+        Assert.Equal(TransportErrorKind.ProtocolViolation, ex.Kind);
+    }
+
+    [Fact]
+    public void Host_errors_map_back_to_the_same_exception_types()
+    {
+        Assert.IsType<InvalidRequestException>(RemoteThrowHelper.FromRemote(RemoteErrorKind.InvalidRequest, "m", "i", "e"));
+        Assert.IsType<EngineOverloadedException>(RemoteThrowHelper.FromRemote(RemoteErrorKind.Overloaded, "m", "i", "e"));
+        Assert.IsType<MemoryBudgetExceededException>(RemoteThrowHelper.FromRemote(RemoteErrorKind.MemoryBudgetExceeded, "m", "i", "e"));
+        Assert.IsType<RemoteInstanceException>(RemoteThrowHelper.FromRemote(RemoteErrorKind.ShuttingDown, "m", "i", "e"));
+        Assert.Equal(RemoteErrorKind.Overloaded, RemoteThrowHelper.KindOf(new EngineOverloadedException("full")));
+    }
+
+    private static GenerationRequest RoundTrip(GenerationRequest request)
+    {
+        using var w = new WireWriter();
+        GenerationRequestCodec.Write(w, request);
+        return GenerationRequestCodec.Read(w.Written.Span);
+    }
+}
