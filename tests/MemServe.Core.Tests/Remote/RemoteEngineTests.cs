@@ -74,6 +74,12 @@ public sealed class RemoteEngineTests(RemoteInstanceFixture fixture) : IClassFix
         }).WaitAsync(Patience);
 
         EngineStats stats = await IdleAsync(Remote);
+        // The host counts the cancellation just after it frees the request: wait for the counter too.
+        for (int attempt = 0; attempt < 250 && stats.CancelledRequests < 1; attempt++)
+        {
+            await Task.Delay(20);
+            stats = await Remote.GetStatsAsync();
+        }
         Assert.Equal(0, stats.Running);
         Assert.Equal(0, stats.KvBlocksUsed);
         Assert.True(stats.CancelledRequests >= 1);
