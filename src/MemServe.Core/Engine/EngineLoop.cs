@@ -241,16 +241,16 @@ internal sealed class EngineLoop : IDisposable
 
     private void Fail(Sequence sequence, Exception error)
     {
+        _counters.OnFailed(); // counted before the removal shows in the stats
         _scheduler.Remove(sequence);
-        _counters.OnFailed();
         EngineLog.RequestFailed(_logger, error, sequence.Id);
         sequence.Fail(error);
     }
 
     private void EndCancelled(Sequence sequence)
     {
+        _counters.OnCancelled(); // counted before the removal shows in the stats
         _scheduler.Remove(sequence);
-        _counters.OnCancelled();
         EngineLog.RequestCancelled(_logger, sequence.Id);
         sequence.Fail(new OperationCanceledException("The request was cancelled by its caller."));
     }
