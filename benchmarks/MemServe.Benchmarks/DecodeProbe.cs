@@ -57,23 +57,6 @@ internal static unsafe class DecodeProbe
         }
         DecodeSwitch.B = false;
         Print("A", a);
-        if (Environment.GetEnvironmentVariable("PROF") == "1")
-        {
-            MemServe.Compute.Prof.On = true;
-            Array.Clear(MemServe.Compute.Prof.Ticks);
-            long start = Stopwatch.GetTimestamp();
-            for (int i = 0; i < tokens; i++)
-            {
-                fb.Clear();
-                for (int s = 0; s < batch; s++) { ids[0] = (i * 31 + s * 7) % config.VocabSize; fb.Add(ids.AsSpan(0, 1), i, tables[s], needsLogits: true); }
-                runner.Forward(fb, LayerRange.All(config.NumLayers));
-            }
-            double total = Stopwatch.GetElapsedTime(start).TotalMicroseconds / tokens;
-            string[] names = ["norm1", "qkv", "rope+kv", "attn", "o", "add1", "norm2", "gateup", "swiglu", "down", "add2", "logits"];
-            Console.WriteLine($"per token {total:F0} us");
-            for (int k = 0; k < 11; k++) Console.WriteLine($"  {names[k == 10 ? 11 : k],-8} {MemServe.Compute.Prof.Ticks[k] * 1e6 / Stopwatch.Frequency / tokens,8:F1} us");
-            MemServe.Compute.Prof.On = false;
-        }
         if (ab) Print("B", b);
 
         void Print(string name, List<double> v)

@@ -18,7 +18,8 @@ internal static unsafe class KernelProbe
         string[] dtypes = args.Length > 4 ? args[4].Split(',') : ["F32", "BF16", "F16"];
         foreach (string name in dtypes)
         {
-            DType dtype = Enum.Parse<DType>(name);
+            bool q8 = name == "Q8";
+            DType dtype = q8 ? DType.BF16 : Enum.Parse<DType>(name);
             using var w = new NativeBuffer<byte>((long)rows * cols * dtype.SizeInBytes(), null, MemoryCategory.Weights, "w");
             var random = new Random(1);
             var row = new float[cols];
@@ -30,6 +31,12 @@ internal static unsafe class KernelProbe
             using var x = new NativeBuffer<float>((long)tokens * cols, null, MemoryCategory.Scratch, "x");
             x.Span.Fill(0.5f);
             using var y = new NativeBuffer<float>((long)tokens * rows, null, MemoryCategory.Scratch, "y");
+            using var q = new NativeBuffer<byte>(q8 ? Q8Quantizer.BytesFor(rows, cols) : 1, null, MemoryCategory.Weights, "q8");
+            WeightMatrix wq = q8 ? Q8Quantizer.Quantize(new WeightMatrix(w.Pointer, dtype, rows, cols), q.Pointer) : default;
+            int blocks = Q8Block.BlocksFor(cols);
+            using var xq = new NativeBuffer<byte>(MatMul.Q8ScratchBytes(tokens, cols), null, MemoryCategory.Scratch, "xq");
+            float* xs = (float*)(xq.Pointer + (long)tokens * blocks * Q8Block.Size);
+            for (int t = 0; t < tokens; t++) Q8Block.QuantizeRow(x.Pointer + (long)t * cols, cols, (sbyte*)xq.Pointer + (long)t * blocks * Q8Block.Size, xs + (long)t * blocks);
             var a = new double[rounds];
             var b = new double[rounds];
             int reps = Math.Max(1, (int)(2e8 / (2.0 * rows * cols * tokens)));
@@ -42,7 +49,8 @@ internal static unsafe class KernelProbe
             Array.Sort(a);
             Array.Sort(b);
             double flops = 2.0 * rows * cols * tokens / 1e9;
-            Console.WriteLine($"{name,-4} {rows}x{cols} {tokens,3} tok, 1 thread CPU time: A median {flops / a[rounds / 2],6:F1} best {flops / a[0],6:F1} | B median {flops / b[rounds / 2],6:F1} best {flops / b[0],6:F1} GFLOP/s");
+            Console.WriteLine($"{name,-4} {rows}x{cols} {tokens,3} tok, 1 thread CPU time: A median {flops / a[rounds / 2],6:F1} best {flops / a[0],6:F1} | B median {flops / b[rounds / 2],6:F1} best {flops / b[0],6:F1} GFLOP/s" +
+                $" ({(q8 ? 1.125 : dtype.SizeInBytes()) * rows * cols / a[rounds / 2] / 1e9:F0} / {(q8 ? 1.125 : dtype.SizeInBytes()) * rows * cols / b[rounds / 2] / 1e9:F0} GB/s)");
 
             double Time(bool variant)
             {
@@ -50,6 +58,11 @@ internal static unsafe class KernelProbe
                 double start = ThreadCpuTime.Seconds();
                 for (int k = 0; k < reps; k++)
                 {
+                    if (q8)
+                    {
+                        Q8Kernels.Rows(wq, (sbyte*)xq.Pointer, xs, tokens, y.Pointer, rows, 0, rows);
+                        continue;
+                    }
                     switch (dtype)
                     {
                         case DType.F32: MatMulKernels.Rows<F32Loader>(w.Pointer, cols * 4, cols, x.Pointer, cols, tokens, y.Pointer, rows, 0, rows); break;
