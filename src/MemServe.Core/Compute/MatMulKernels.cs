@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MemServe.Compute;
 
@@ -177,8 +178,16 @@ internal static unsafe class MatMulKernels
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         if (Vector512.IsHardwareAccelerated)
         {
+            // Software prefetch of the next 4 rows at the same offset: the hardware prefetcher alone left BF16/F16
+            // GEMVs well below the read bandwidth (interleaved A/B on S and M layer matrices: 1.2–1.8× with it).
+            long elementBytes = rowBytes / n, ahead = 4 * rowBytes;
             for (; i + 16 <= n; i += 16)
             {
+                byte* pf = w + ahead + i * elementBytes;
+                Sse.Prefetch0(pf);
+                Sse.Prefetch0(pf + rowBytes);
+                Sse.Prefetch0(pf + 2 * rowBytes);
+                Sse.Prefetch0(pf + 3 * rowBytes);
                 Vector512<float> b = Vector512.Load(x + i);
                 a0 = Vector512.FusedMultiplyAdd(L.Load512(w, i), b, a0);
                 a1 = Vector512.FusedMultiplyAdd(L.Load512(w1, i), b, a1);
