@@ -6,7 +6,7 @@ namespace MemServe.Benchmarks;
 /// <summary>
 /// <c>dotnet run -c Release -- attn [tokens] [heads] [kvHeads] [rounds]</c>: one layer's prefill attention of
 /// one <c>tokens</c>-token prompt (head_dim 64, 16-token blocks), one thread, tiled <see cref="PagedAttention"/> vs
-/// <see cref="PagedAttentionScalar"/> in interleaved rounds, timed in thread CPU time; µs per call, median.
+/// <see cref="PagedAttentionScalar"/> (and tiled with <see cref="DecodeSwitch.B"/>) in interleaved rounds, timed in thread CPU time; µs per call, median.
 /// </summary>
 internal static unsafe class AttentionProbe
 {
@@ -30,6 +30,7 @@ internal static unsafe class AttentionProbe
         int[] positions = Enumerable.Range(0, tokens).ToArray(), tokenBlocks = new int[tokens], blockIds = Enumerable.Range(0, blocks).ToArray();
         var tiled = new List<double>();
         var scalar = new List<double>();
+        var switched = new List<double>();
         fixed (int* pp = positions, ptb = tokenBlocks, pb = blockIds)
         {
             var a = new AttentionArgs
@@ -46,11 +47,17 @@ internal static unsafe class AttentionProbe
                 double t1 = ThreadCpuTime.Seconds();
                 PagedAttentionScalar.Run(pool, ref a);
                 double t2 = ThreadCpuTime.Seconds();
-                if (r >= 0) { tiled.Add((t1 - start) * 1e6); scalar.Add((t2 - t1) * 1e6); }
+                DecodeSwitch.B = true;
+                PagedAttention.Run(pool, ref a);
+                DecodeSwitch.B = false;
+                double t3 = ThreadCpuTime.Seconds();
+                if (r >= 0) { tiled.Add((t1 - start) * 1e6); scalar.Add((t2 - t1) * 1e6); switched.Add((t3 - t2) * 1e6); }
             }
         }
         tiled.Sort();
         scalar.Sort();
-        Console.WriteLine($"attention prefill {tokens} tokens, {heads}/{kvHeads} heads, 1 thread CPU: tiled {tiled[rounds / 2]:F0} us, scalar {scalar[rounds / 2]:F0} us per layer");
+        switched.Sort();
+        Console.WriteLine($"attention prefill {tokens} tokens, {heads}/{kvHeads} heads, 1 thread CPU: tiled {tiled[rounds / 2]:F0} us " +
+            $"(with DecodeSwitch.B {switched[rounds / 2]:F0} us), scalar {scalar[rounds / 2]:F0} us per layer");
     }
 }

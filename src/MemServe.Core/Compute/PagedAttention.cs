@@ -1,6 +1,7 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MemServe.Compute;
 
@@ -106,6 +107,7 @@ internal static unsafe class PagedAttention
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile(AttentionArgs* a, int t0, int t1, int kvHead, int thread)
     {
         int hd = a->HeadDim, bt = a->BlockTokens, bt16 = (bt + 15) & ~15;
@@ -135,10 +137,7 @@ internal static unsafe class PagedAttention
             float* block = a->Arena + blocks[b] * a->BlockFloats;
             float* k = block + a->KOffset + kvHead * a->HeadStride;
             float* v = block + a->VOffset + kvHead * a->HeadStride;
-            for (int j = 0; j < n; j++)
-            {
-                for (int d = 0; d < hd; d++) kt[d * bt16 + j] = k[j * hd + d];
-            }
+            Transpose(k, n, hd, kt, bt16);
             int blockStart = b * bt;
             for (int r = 0; r < rows; r++)
             {
@@ -162,6 +161,52 @@ internal static unsafe class PagedAttention
         {
             float* o = a->Out + (long)(t0 + r / group) * qDim + (kvHead * group + r % group) * hd;
             TensorPrimitives.Multiply(new ReadOnlySpan<float>(acc + (long)r * hd, hd), 1f / sum[r], new Span<float>(o, hd));
+        }
+    }
+
+    /// <summary>kt[d, j] = k[j, d] for the <paramref name="n"/> keys of a block, in 8 × 8 register transposes
+    /// (columns past n up to a multiple of 8 repeat key n - 1, which the score mask hides).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose(float* k, int n, int hd, float* kt, int bt16)
+    {
+        if (!Avx.IsSupported || hd % 8 != 0)
+        {
+            for (int j = 0; j < n; j++)
+            {
+                for (int d = 0; d < hd; d++) kt[d * bt16 + j] = k[j * hd + d];
+            }
+            return;
+        }
+        for (int c = 0; c < n; c += 8)
+        {
+            float* r0 = k + (long)c * hd;
+            long s1 = Math.Min(1, n - 1 - c) * (long)hd, s2 = Math.Min(2, n - 1 - c) * (long)hd, s3 = Math.Min(3, n - 1 - c) * (long)hd;
+            long s4 = Math.Min(4, n - 1 - c) * (long)hd, s5 = Math.Min(5, n - 1 - c) * (long)hd, s6 = Math.Min(6, n - 1 - c) * (long)hd;
+            long s7 = Math.Min(7, n - 1 - c) * (long)hd;
+            for (int d = 0; d < hd; d += 8)
+            {
+                Vector256<float> t0 = Avx.UnpackLow(Avx.LoadVector256(r0 + d), Avx.LoadVector256(r0 + s1 + d));
+                Vector256<float> t1 = Avx.UnpackHigh(Avx.LoadVector256(r0 + d), Avx.LoadVector256(r0 + s1 + d));
+                Vector256<float> t2 = Avx.UnpackLow(Avx.LoadVector256(r0 + s2 + d), Avx.LoadVector256(r0 + s3 + d));
+                Vector256<float> t3 = Avx.UnpackHigh(Avx.LoadVector256(r0 + s2 + d), Avx.LoadVector256(r0 + s3 + d));
+                Vector256<float> t4 = Avx.UnpackLow(Avx.LoadVector256(r0 + s4 + d), Avx.LoadVector256(r0 + s5 + d));
+                Vector256<float> t5 = Avx.UnpackHigh(Avx.LoadVector256(r0 + s4 + d), Avx.LoadVector256(r0 + s5 + d));
+                Vector256<float> t6 = Avx.UnpackLow(Avx.LoadVector256(r0 + s6 + d), Avx.LoadVector256(r0 + s7 + d));
+                Vector256<float> t7 = Avx.UnpackHigh(Avx.LoadVector256(r0 + s6 + d), Avx.LoadVector256(r0 + s7 + d));
+                Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
+                Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
+                Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);
+                Vector256<float> u6 = Avx.Shuffle(t5, t7, 0x44), u7 = Avx.Shuffle(t5, t7, 0xEE);
+                float* o = kt + (long)d * bt16 + c;
+                Avx.Permute2x128(u0, u4, 0x20).Store(o);
+                Avx.Permute2x128(u1, u5, 0x20).Store(o + bt16);
+                Avx.Permute2x128(u2, u6, 0x20).Store(o + 2L * bt16);
+                Avx.Permute2x128(u3, u7, 0x20).Store(o + 3L * bt16);
+                Avx.Permute2x128(u0, u4, 0x31).Store(o + 4L * bt16);
+                Avx.Permute2x128(u1, u5, 0x31).Store(o + 5L * bt16);
+                Avx.Permute2x128(u2, u6, 0x31).Store(o + 6L * bt16);
+                Avx.Permute2x128(u3, u7, 0x31).Store(o + 7L * bt16);
+            }
         }
     }
 
