@@ -43,7 +43,7 @@ internal static unsafe class MatMulKernels
                 int r = rb;
                 if (WideTile && Vector512.IsHardwareAccelerated)
                 {
-                    for (; r + 4 <= re; r += 4) Dot4x4<L>(w + r * rowBytes, rowBytes, n, x0, xStride, y0 + r, yStride);
+                    for (; r + 4 <= re; r += 4) Dot4x4<L>(w + r * rowBytes, rowBytes, n, x0, xStride, y0 + r, yStride, tg == 0);
                 }
                 for (; r + 2 <= re; r += 2)
                 {
@@ -124,7 +124,7 @@ internal static unsafe class MatMulKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4x4<L>(byte* w0, long rowBytes, int n, float* x0, int xs, float* y, int ys) where L : struct, IRowLoader
+    private static void Dot4x4<L>(byte* w0, long rowBytes, int n, float* x0, int xs, float* y, int ys, bool prefetch) where L : struct, IRowLoader
     {
         byte* w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
         float* x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
@@ -133,8 +133,19 @@ internal static unsafe class MatMulKernels
         Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
         Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
         int i = 0;
+        // The first token group of a row block reads it from DRAM: prefetch the next 4 rows then (batch-16 decode
+        // 1.14x, interleaved); later groups find the block in L2 and skip it.
+        long elementBytes = rowBytes / n, ahead = 4 * rowBytes;
         for (; i + 16 <= n; i += 16)
         {
+            if (prefetch)
+            {
+                byte* pf = w0 + ahead + i * elementBytes;
+                Sse.Prefetch0(pf);
+                Sse.Prefetch0(pf + rowBytes);
+                Sse.Prefetch0(pf + 2 * rowBytes);
+                Sse.Prefetch0(pf + 3 * rowBytes);
+            }
             Vector512<float> v0 = L.Load512(w0, i), v1 = L.Load512(w1, i), v2 = L.Load512(w2, i), v3 = L.Load512(w3, i);
             Vector512<float> b = Vector512.Load(x0 + i);
             a00 = Vector512.FusedMultiplyAdd(v0, b, a00); a01 = Vector512.FusedMultiplyAdd(v1, b, a01);
