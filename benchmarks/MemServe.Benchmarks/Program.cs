@@ -17,6 +17,26 @@ if (args is ["ab"])
     MemServe.Benchmarks.KernelAb.Run();
     return 0;
 }
+if (args.Length > 0 && args[0] == "attn")
+{
+    MemServe.Benchmarks.AttentionProbe.Run(args[1..]);
+    return 0;
+}
+if (args.Length > 0 && args[0] == "kern")
+{
+    MemServe.Benchmarks.KernelProbe.Run(args[1..]);
+    return 0;
+}
+if (args.Length > 0 && args[0] == "layer-gemv")
+{
+    MemServe.Benchmarks.LayerGemvProbe.Run(args[1..]);
+    return 0;
+}
+if (args.Length > 0 && args[0] == "decode")
+{
+    MemServe.Benchmarks.DecodeProbe.Run(args[1..]);
+    return 0;
+}
 if (args.Length > 0 && args[0] == "prefix-cache") return MemServe.Benchmarks.PrefixCacheHarness.Run(args[1..]);
 
 IConfig config = DefaultConfig.Instance

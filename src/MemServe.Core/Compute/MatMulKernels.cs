@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace MemServe.Compute;
 
@@ -42,7 +43,7 @@ internal static unsafe class MatMulKernels
                 int r = rb;
                 if (WideTile && Vector512.IsHardwareAccelerated)
                 {
-                    for (; r + 4 <= re; r += 4) Dot4x4<L>(w + r * rowBytes, rowBytes, n, x0, xStride, y0 + r, yStride);
+                    for (; r + 4 <= re; r += 4) Dot4x4<L>(w + r * rowBytes, rowBytes, n, x0, xStride, y0 + r, yStride, tg == 0);
                 }
                 for (; r + 2 <= re; r += 2)
                 {
@@ -123,7 +124,7 @@ internal static unsafe class MatMulKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4x4<L>(byte* w0, long rowBytes, int n, float* x0, int xs, float* y, int ys) where L : struct, IRowLoader
+    private static void Dot4x4<L>(byte* w0, long rowBytes, int n, float* x0, int xs, float* y, int ys, bool prefetch) where L : struct, IRowLoader
     {
         byte* w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
         float* x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;
@@ -132,8 +133,19 @@ internal static unsafe class MatMulKernels
         Vector512<float> a20 = default, a21 = default, a22 = default, a23 = default;
         Vector512<float> a30 = default, a31 = default, a32 = default, a33 = default;
         int i = 0;
+        // The first token group of a row block reads it from DRAM: prefetch the next 4 rows then (batch-16 decode
+        // 1.14x, interleaved); later groups find the block in L2 and skip it.
+        long elementBytes = rowBytes / n, ahead = 4 * rowBytes;
         for (; i + 16 <= n; i += 16)
         {
+            if (prefetch)
+            {
+                byte* pf = w0 + ahead + i * elementBytes;
+                Sse.Prefetch0(pf);
+                Sse.Prefetch0(pf + rowBytes);
+                Sse.Prefetch0(pf + 2 * rowBytes);
+                Sse.Prefetch0(pf + 3 * rowBytes);
+            }
             Vector512<float> v0 = L.Load512(w0, i), v1 = L.Load512(w1, i), v2 = L.Load512(w2, i), v3 = L.Load512(w3, i);
             Vector512<float> b = Vector512.Load(x0 + i);
             a00 = Vector512.FusedMultiplyAdd(v0, b, a00); a01 = Vector512.FusedMultiplyAdd(v1, b, a01);
@@ -148,21 +160,25 @@ internal static unsafe class MatMulKernels
             a30 = Vector512.FusedMultiplyAdd(v0, b, a30); a31 = Vector512.FusedMultiplyAdd(v1, b, a31);
             a32 = Vector512.FusedMultiplyAdd(v2, b, a32); a33 = Vector512.FusedMultiplyAdd(v3, b, a33);
         }
-        Store4(y, Vector512.Sum(a00), Vector512.Sum(a01), Vector512.Sum(a02), Vector512.Sum(a03), w0, rowBytes, x0, i, n);
-        Store4(y + ys, Vector512.Sum(a10), Vector512.Sum(a11), Vector512.Sum(a12), Vector512.Sum(a13), w0, rowBytes, x1, i, n);
-        Store4(y + 2L * ys, Vector512.Sum(a20), Vector512.Sum(a21), Vector512.Sum(a22), Vector512.Sum(a23), w0, rowBytes, x2, i, n);
-        Store4(y + 3L * ys, Vector512.Sum(a30), Vector512.Sum(a31), Vector512.Sum(a32), Vector512.Sum(a33), w0, rowBytes, x3, i, n);
-
-        static void Store4(float* y, float s0, float s1, float s2, float s3, byte* w, long rowBytes, float* x, int i, int n)
+        // Reduce to scalars before the tail: no calls after the loop, or the JIT spills the accumulators
+        // (live across a call) at their definition, inside the loop.
+        float s00 = Vector512.Sum(a00), s01 = Vector512.Sum(a01), s02 = Vector512.Sum(a02), s03 = Vector512.Sum(a03);
+        float s10 = Vector512.Sum(a10), s11 = Vector512.Sum(a11), s12 = Vector512.Sum(a12), s13 = Vector512.Sum(a13);
+        float s20 = Vector512.Sum(a20), s21 = Vector512.Sum(a21), s22 = Vector512.Sum(a22), s23 = Vector512.Sum(a23);
+        float s30 = Vector512.Sum(a30), s31 = Vector512.Sum(a31), s32 = Vector512.Sum(a32), s33 = Vector512.Sum(a33);
+        for (; i < n; i++)
         {
-            for (; i < n; i++)
-            {
-                float b = x[i];
-                s0 += L.Load1(w, i) * b; s1 += L.Load1(w + rowBytes, i) * b;
-                s2 += L.Load1(w + 2 * rowBytes, i) * b; s3 += L.Load1(w + 3 * rowBytes, i) * b;
-            }
-            y[0] = s0; y[1] = s1; y[2] = s2; y[3] = s3;
+            float v0 = L.Load1(w0, i), v1 = L.Load1(w1, i), v2 = L.Load1(w2, i), v3 = L.Load1(w3, i);
+            float b0 = x0[i], b1 = x1[i], b2 = x2[i], b3 = x3[i];
+            s00 += v0 * b0; s01 += v1 * b0; s02 += v2 * b0; s03 += v3 * b0;
+            s10 += v0 * b1; s11 += v1 * b1; s12 += v2 * b1; s13 += v3 * b1;
+            s20 += v0 * b2; s21 += v1 * b2; s22 += v2 * b2; s23 += v3 * b2;
+            s30 += v0 * b3; s31 += v1 * b3; s32 += v2 * b3; s33 += v3 * b3;
         }
+        y[0] = s00; y[1] = s01; y[2] = s02; y[3] = s03;
+        y += ys; y[0] = s10; y[1] = s11; y[2] = s12; y[3] = s13;
+        y += ys; y[0] = s20; y[1] = s21; y[2] = s22; y[3] = s23;
+        y += ys; y[0] = s30; y[1] = s31; y[2] = s32; y[3] = s33;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -173,8 +189,16 @@ internal static unsafe class MatMulKernels
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
         if (Vector512.IsHardwareAccelerated)
         {
+            // Software prefetch of the next 4 rows at the same offset: the hardware prefetcher alone left BF16/F16
+            // GEMVs well below the read bandwidth (interleaved A/B on S and M layer matrices: 1.2–1.8× with it).
+            long elementBytes = rowBytes / n, ahead = 4 * rowBytes;
             for (; i + 16 <= n; i += 16)
             {
+                byte* pf = w + ahead + i * elementBytes;
+                Sse.Prefetch0(pf);
+                Sse.Prefetch0(pf + rowBytes);
+                Sse.Prefetch0(pf + 2 * rowBytes);
+                Sse.Prefetch0(pf + 3 * rowBytes);
                 Vector512<float> b = Vector512.Load(x + i);
                 a0 = Vector512.FusedMultiplyAdd(L.Load512(w, i), b, a0);
                 a1 = Vector512.FusedMultiplyAdd(L.Load512(w1, i), b, a1);

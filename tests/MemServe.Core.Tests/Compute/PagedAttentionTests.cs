@@ -1,0 +1,103 @@
+using MemServe.Compute;
+using MemServe.Memory;
+
+namespace MemServe.Core.Tests.Compute;
+
+/// <summary>The tiled paged attention (and its scalar fallback) against a double-precision softmax reference, over
+/// batches mixing prefill chunks and decode tokens of several sequences, scattered blocks and sliding windows.</summary>
+[Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
+public unsafe class PagedAttentionTests
+{
+    public static TheoryData<int, int, int, int, int, bool> Cases() => new()
+    {
+        // heads, kvHeads, headDim, blockTokens, window, scalar
+        { 9, 3, 64, 16, 0, false },   // shape S
+        { 4, 2, 16, 4, 0, false },    // tiny test models
+        { 6, 1, 24, 5, 0, false },    // odd head_dim and block size, MQA, tiles split by the group
+        { 4, 2, 16, 4, 5, false },    // sliding window
+        { 8, 2, 40, 20, 7, false },   // window, two 16-key chunks per block
+        { 4, 2, 16, 4, 5, true },     // the scalar fallback
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Matches_softmax_reference(int heads, int kvHeads, int headDim, int blockTokens, int window, bool scalar)
+    {
+        // Sequences: (cached tokens, new tokens): a long prefill chunk, a chunk after a cache, two decode tokens.
+        (int Cached, int New)[] sequences = [(0, 37), (11, 9), (40, 1), (3, 1)];
+        var layout = new KvCacheLayout(0, 1, kvHeads, headDim, blockTokens);
+        int blocksPerSequence = layout.BlocksFor(41), tokens = 0;
+        foreach (var s in sequences) tokens += s.New;
+        using var arena = new NativeBuffer<float>(layout.BlockFloats * blocksPerSequence * sequences.Length, null, MemoryCategory.KvCache, "kv");
+        var random = new Random(heads * 100 + headDim + blockTokens + window);
+        for (long i = 0; i < arena.Length; i++) arena.Pointer[i] = (float)(random.NextDouble() * 2 - 1);
+        // Sequence s owns blocks s, s + S, s + 2S, ... (interleaved, so tables are not contiguous).
+        var blockIds = new int[blocksPerSequence * sequences.Length];
+        var positions = new int[tokens];
+        var tokenBlocks = new int[tokens];
+        int t = 0;
+        for (int s = 0; s < sequences.Length; s++)
+        {
+            for (int b = 0; b < blocksPerSequence; b++) blockIds[s * blocksPerSequence + b] = b * sequences.Length + s;
+            for (int i = 0; i < sequences[s].New; i++, t++)
+            {
+                positions[t] = sequences[s].Cached + i;
+                tokenBlocks[t] = s * blocksPerSequence;
+            }
+        }
+        int qDim = heads * headDim;
+        float[] q = MatMulTestData.Random(random, tokens * qDim);
+        var output = new float[tokens * qDim];
+        int workspace = PagedAttention.WorkspaceFloats(heads / kvHeads, headDim, blockTokens);
+        using var pool = new ComputeThreadPool(2);
+        using var ws = new NativeBuffer<float>((long)workspace * pool.ThreadCount, null, MemoryCategory.Scratch, "ws");
+
+        fixed (float* pq = q, po = output)
+        fixed (int* pp = positions, ptb = tokenBlocks, pb = blockIds)
+        {
+            var args = new AttentionArgs
+            {
+                Q = pq, Out = po, Tokens = tokens, NumHeads = heads, NumKvHeads = kvHeads, HeadDim = headDim,
+                Scale = 1f / MathF.Sqrt(headDim), Positions = pp, TokenBlocks = ptb, BlockIds = pb, Arena = arena.Pointer,
+                BlockFloats = layout.BlockFloats, KOffset = layout.Offset(0, false, 0, 0), VOffset = layout.Offset(0, true, 0, 0),
+                HeadStride = blockTokens * headDim, BlockTokens = blockTokens, Window = window,
+                Workspace = ws.Pointer, WorkspaceFloats = workspace,
+            };
+            if (scalar) PagedAttentionScalar.Run(pool, ref args);
+            else PagedAttention.Run(pool, ref args);
+        }
+
+        int group = heads / kvHeads;
+        for (int token = 0; token < tokens; token++)
+        {
+            int pos = positions[token], first = window > 0 ? Math.Max(0, pos - window + 1) : 0;
+            for (int h = 0; h < heads; h++)
+            {
+                int kvHead = h / group;
+                float* K(int p) => arena.Pointer + blockIds[tokenBlocks[token] + p / blockTokens] * layout.BlockFloats
+                    + layout.Offset(0, false, kvHead, p % blockTokens);
+                float* V(int p) => arena.Pointer + blockIds[tokenBlocks[token] + p / blockTokens] * layout.BlockFloats
+                    + layout.Offset(0, true, kvHead, p % blockTokens);
+                var scores = new double[pos + 1];
+                double max = double.NegativeInfinity;
+                for (int p = first; p <= pos; p++)
+                {
+                    double dot = 0;
+                    for (int d = 0; d < headDim; d++) dot += (double)q[token * qDim + h * headDim + d] * K(p)[d];
+                    scores[p] = dot / Math.Sqrt(headDim);
+                    max = Math.Max(max, scores[p]);
+                }
+                double sum = 0;
+                for (int p = first; p <= pos; p++) sum += scores[p] = Math.Exp(scores[p] - max);
+                for (int d = 0; d < headDim; d++)
+                {
+                    double expected = 0;
+                    for (int p = first; p <= pos; p++) expected += scores[p] / sum * V(p)[d];
+                    float actual = output[token * qDim + h * headDim + d];
+                    Assert.True(Math.Abs(expected - actual) <= 1e-5 + 1e-4 * Math.Abs(expected),
+                        $"token {token} (pos {pos}) head {h} dim {d}: {actual}, expected {expected}");
+                }
+            }
+        }
+    }
+}
