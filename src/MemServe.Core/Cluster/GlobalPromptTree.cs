@@ -91,7 +91,7 @@ public sealed class GlobalPromptTree
 
     /// <summary>Per instance, how many leading tokens of <paramref name="promptTokens"/> it holds (whole blocks,
     /// contiguous from the start, unexpired).</summary>
-    public PrefixMatch Match(ReadOnlySpan<int> promptTokens)
+    public InstancePrefixMatch Match(ReadOnlySpan<int> promptTokens)
     {
         long now = _time.GetTimestamp();
         var matched = new Dictionary<string, int>();
@@ -117,7 +117,7 @@ public sealed class GlobalPromptTree
                 foreach (string id in alive) matched[id] = (b + 1) * BlockTokens;
             }
         }
-        return new PrefixMatch(promptTokens.Length, matched);
+        return new InstancePrefixMatch(promptTokens.Length, matched);
     }
 
     /// <summary>Drops expired entries now; returns how many holder records went. Also runs by itself

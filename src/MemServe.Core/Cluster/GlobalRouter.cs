@@ -47,7 +47,7 @@ public sealed class GlobalRouter
             if (instance.IsHealthy && instance.Role == Tree.Role) candidates.Add(instance);
         if (candidates.Count == 0)
             throw new InvalidOperationException($"No healthy {Tree.Role} instance to route to ({instances.Count} known).");
-        PrefixMatch match = Tree.Match(request.PromptTokens.Span);
+        InstancePrefixMatch match = Tree.Match(request.PromptTokens.Span);
         lock (_lock)
         {
             RoutingDecision decision = Policy.Route(new RoutingContext(request, candidates, match, Costs, Ledger, _random));

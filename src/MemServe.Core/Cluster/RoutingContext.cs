@@ -7,7 +7,7 @@ namespace MemServe.Cluster;
 public sealed class RoutingContext
 {
     /// <summary>Creates a context.</summary>
-    public RoutingContext(RoutingRequest request, IReadOnlyList<IInstanceView> candidates, PrefixMatch match,
+    public RoutingContext(RoutingRequest request, IReadOnlyList<IInstanceView> candidates, InstancePrefixMatch match,
         CostModel costs, DispatchLedger ledger, Random random)
     {
         ArgumentNullException.ThrowIfNull(candidates);
@@ -27,7 +27,7 @@ public sealed class RoutingContext
     public IReadOnlyList<IInstanceView> Candidates { get; }
 
     /// <summary>The global prompt tree's match for the prompt.</summary>
-    public PrefixMatch Match { get; }
+    public InstancePrefixMatch Match { get; }
 
     /// <summary>Prefill and transfer predictions.</summary>
     public CostModel Costs { get; }

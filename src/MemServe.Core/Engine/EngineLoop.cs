@@ -20,6 +20,7 @@ internal sealed class EngineLoop : IDisposable
     private readonly Sampler _sampler;
     private readonly ChannelReader<Sequence> _admissions;
     private readonly ConcurrentQueue<Sequence> _abandoned = new();
+    private readonly Channel<EngineWork> _work = Channel.CreateUnbounded<EngineWork>(new UnboundedChannelOptions { SingleReader = false });
     private readonly EngineCounters _counters;
     private readonly TimeProvider _time;
     private readonly ILogger _logger;
@@ -54,6 +55,17 @@ internal sealed class EngineLoop : IDisposable
     /// <summary>Frees the stop signal; call after <see cref="Exited"/> has completed.</summary>
     public void Dispose() => _stop.Dispose();
 
+    /// <summary>Runs <paramref name="work"/> on the engine thread before the next step (waking the loop when it
+    /// is parked) and completes with its result. Any thread. When the engine has stopped (or stops before the
+    /// work runs) the task fails with <see cref="ObjectDisposedException"/>; work accepted before the stop
+    /// still runs when the thread exits, so a posted release is never lost.</summary>
+    public Task<T> InvokeAsync<T>(Func<T> work)
+    {
+        var item = new EngineWork<T>(work);
+        if (!_work.Writer.TryWrite(item)) item.Fail(DisposedError());
+        return item.Task;
+    }
+
     /// <summary>Tells the loop the caller gave up on <paramref name="sequence"/>; its blocks are freed
     /// at the start of the next step. Any thread.</summary>
     public void Abandon(Sequence sequence)
@@ -80,6 +92,8 @@ internal sealed class EngineLoop : IDisposable
         }
         finally
         {
+            _work.Writer.TryComplete();
+            RunPosted(); // releases posted before the stop must still run while the pool exists
             int ended = EndEverything(includeQueued: true, static () => new ObjectDisposedException(nameof(LlmEngine),
                 "The engine was disposed while this request was in flight."));
             EngineLog.EngineStopped(_logger, ended);
@@ -89,6 +103,7 @@ internal sealed class EngineLoop : IDisposable
 
     private void Step()
     {
+        RunPosted();
         AdmitQueued();
         ReapAbandoned();
         StepBatch batch = _scheduler.Schedule(_time.GetTimestamp());
@@ -101,10 +116,16 @@ internal sealed class EngineLoop : IDisposable
     private bool WaitForWork()
     {
         if (_stop.IsCancellationRequested) return false;
-        if (_scheduler.HasWork || _admissions.Count > 0) return true;
+        if (_scheduler.HasWork || _admissions.Count > 0 || _work.Reader.Count > 0) return true;
         try
         {
-            return _admissions.WaitToReadAsync(_stop.Token).AsTask().GetAwaiter().GetResult();
+            // Park on both channels; the loser's wait is cancelled so idle cycles leave no stray waiters.
+            using var parked = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
+            Task<bool> admission = _admissions.WaitToReadAsync(parked.Token).AsTask();
+            Task<bool> work = _work.Reader.WaitToReadAsync(parked.Token).AsTask();
+            Task<bool> first = Task.WhenAny(admission, work).GetAwaiter().GetResult();
+            parked.Cancel();
+            return first.GetAwaiter().GetResult() || _work.Reader.Count > 0;
         }
         catch (OperationCanceledException)
         {
@@ -122,6 +143,14 @@ internal sealed class EngineLoop : IDisposable
             else _scheduler.Enqueue(sequence);
         }
     }
+
+    private void RunPosted()
+    {
+        while (_work.Reader.TryRead(out EngineWork? item)) item.Run();
+    }
+
+    private static ObjectDisposedException DisposedError() =>
+        new(nameof(LlmEngine), "The engine was disposed before the posted work could run.");
 
     private void ReapAbandoned()
     {
@@ -166,6 +195,11 @@ internal sealed class EngineLoop : IDisposable
                 int token = _sampler.Sample(output.Logits(i), sequence.Sampling, ref sequence.Rng,
                     sequence.Tokens, sequence.PromptTokens);
                 generated++;
+                if (sequence.Handoff is { } handoff)
+                {
+                    HandOff(sequence, handoff, token, now);
+                    continue;
+                }
                 GenerationUpdate update = SequenceOutput.Accept(sequence, token, now, _time);
                 if (update.IsFinal)
                 {
@@ -181,6 +215,17 @@ internal sealed class EngineLoop : IDisposable
             }
         }
         _counters.OnStep(now, batch.Forward.TokenCount, generated);
+    }
+
+    // A prefill-only request computed its prompt and sampled its first token: the caller gets the token and a
+    // hold on the prompt's blocks; the sequence itself ends here.
+    private void HandOff(Sequence sequence, PrefillHandoff handoff, int token, long now)
+    {
+        KvHold hold = _scheduler.HandOff(sequence);
+        _counters.OnCompleted();
+        var output = new PrefillOutput(token, Math.Max(0, sequence.CachedPromptTokens), hold, sequence.Rng.SaveState(),
+            _time.GetElapsedTime(sequence.FirstScheduledAt, now));
+        if (!handoff.Complete(output)) _scheduler.Release(hold); // the caller already gave up
     }
 
     private void Fail(Sequence sequence, Exception error)

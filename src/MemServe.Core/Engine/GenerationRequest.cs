@@ -39,6 +39,10 @@ public sealed record GenerationRequest
     /// <see cref="EngineOverloadedException"/> (false).</summary>
     public bool WaitForAdmission { get; init; } = true;
 
+    /// <summary>Conversation (or user) the request belongs to, or null. An engine ignores it; a cluster's
+    /// session-affinity routing keeps a session's requests on one instance.</summary>
+    public string? SessionId { get; init; }
+
     /// <summary>A request for <paramref name="prompt"/> with default settings.</summary>
     public static GenerationRequest FromPrompt(string prompt) => new() { Prompt = prompt };
 

@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using System.Threading.Channels;
 using MemServe.Diagnostics;
 using MemServe.Memory;
@@ -37,6 +36,7 @@ public sealed class LlmEngine : ILlmEngine
     private readonly ITensorSource? _ownedWeights;
     private readonly int[] _eosTokenIds;
     private readonly TimeProvider _time;
+    private EngineKv? _kv;
     private long _nextRequestId;
     private int _disposed;
 
@@ -154,21 +154,8 @@ public sealed class LlmEngine : ILlmEngine
     }
 
     /// <inheritdoc />
-    public async Task<GenerationResult> CompleteAsync(GenerationRequest request, CancellationToken cancellationToken = default)
-    {
-        var tokenIds = new List<int>();
-        var text = new StringBuilder();
-        GenerationUpdate? last = null;
-        await foreach (GenerationUpdate update in GenerateAsync(request, cancellationToken).ConfigureAwait(false))
-        {
-            tokenIds.Add(update.TokenId);
-            text.Append(update.TextDelta);
-            last = update;
-        }
-        if (last is not { FinishReason: { } reason, Usage: { } usage, Timings: { } timings })
-            throw new InvalidOperationException("The request ended without a final update.");
-        return new GenerationResult(tokenIds, text.ToString(), reason, usage, timings);
-    }
+    public async Task<GenerationResult> CompleteAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
+        await GenerationCollector.CollectAsync(GenerateAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
     public EngineStats GetStats()
@@ -231,11 +218,24 @@ public sealed class LlmEngine : ILlmEngine
         }
     }
 
-    private async IAsyncEnumerable<GenerationUpdate> StreamAsync(GenerationRequest request, int[] prompt,
+    private IAsyncEnumerable<GenerationUpdate> StreamAsync(GenerationRequest request, int[] prompt,
+        CancellationToken cancellationToken) =>
+        StreamAsync(CreateSequence(request, prompt), request.WaitForAdmission, cancellationToken);
+
+    /// <summary>Admits <paramref name="sequence"/> and streams its updates. A sequence that arrives holding blocks
+    /// (imported KV) gets them released when its admission fails.</summary>
+    internal async IAsyncEnumerable<GenerationUpdate> StreamAsync(Sequence sequence, bool waitForAdmission,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        Sequence sequence = CreateSequence(request, prompt);
-        await _admissions.AdmitAsync(sequence, request.WaitForAdmission, cancellationToken).ConfigureAwait(false);
+        try
+        {
+            await _admissions.AdmitAsync(sequence, waitForAdmission, cancellationToken).ConfigureAwait(false);
+        }
+        catch when (sequence.Blocks.Count > 0)
+        {
+            await ReleaseUnadmittedAsync(sequence).ConfigureAwait(false);
+            throw;
+        }
         bool ended = false;
         try
         {
@@ -269,12 +269,57 @@ public sealed class LlmEngine : ILlmEngine
             QuantizeWeightsToQ8 = options.QuantizeWeightsToQ8,
         });
 
-    private Sequence CreateSequence(GenerationRequest request, int[] prompt)
+    /// <summary>A new sequence for a validated request; <paramref name="useCache"/> false keeps it out of the
+    /// prefix cache, <paramref name="handoff"/> makes it prefill-only.</summary>
+    internal Sequence CreateSequence(GenerationRequest request, int[] prompt, bool useCache = true, PrefillHandoff? handoff = null)
     {
         int[] stopIds = StopTokenIds(request);
         IIncrementalDetokenizer detokenizer = Tokenizer.CreateDetokenizer(skipSpecialTokens: true);
         return new Sequence(Interlocked.Increment(ref _nextRequestId), prompt, request, ContextLimit, stopIds,
-            detokenizer, _time.GetTimestamp());
+            detokenizer, _time.GetTimestamp()) { UseCache = useCache, Handoff = handoff };
+    }
+
+    /// <summary>Validates <paramref name="request"/> and returns its prompt ids.</summary>
+    internal int[] Validate(GenerationRequest request)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        return _validator.Validate(request);
+    }
+
+    /// <summary>Queues a prefill-only sequence (its handoff carries the result).</summary>
+    internal ValueTask AdmitAsync(Sequence sequence, bool waitForAdmission, CancellationToken cancellationToken) =>
+        _admissions.AdmitAsync(sequence, waitForAdmission, cancellationToken);
+
+    /// <summary>The engine thread, for posted work and abandonment.</summary>
+    internal EngineLoop Loop => _loop;
+
+    /// <summary>The scheduler (engine thread only).</summary>
+    internal Scheduler Scheduler => _scheduler;
+
+    /// <summary>The KV arena (block data may be read while the blocks are held).</summary>
+    internal KvBlockStorage Storage => _storage;
+
+    /// <summary>The time source.</summary>
+    internal TimeProvider Time => _time;
+
+    /// <summary>KV export, import and prefill/decode handoff for the cluster.</summary>
+    internal EngineKv Kv => _kv ??= new EngineKv(this);
+
+    /// <summary>Releases the blocks of a sequence that never reached the engine thread's queue.</summary>
+    internal async Task ReleaseUnadmittedAsync(Sequence sequence)
+    {
+        try
+        {
+            await _loop.InvokeAsync(() =>
+            {
+                _scheduler.Remove(sequence);
+                return true;
+            }).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The engine stopped: its pool goes with it.
+        }
     }
 
     // The request's stop ids plus, unless it ignores EOS, the model's and the tokenizer's EOS ids.

@@ -79,6 +79,9 @@ internal sealed class PrefixCache
         sequence.CachedBlocks = last.Depth;
     }
 
+    /// <summary>Adds a pin on <paramref name="node"/> (a <see cref="KvHold"/> keeping a finished sequence's blocks).</summary>
+    public void Hold(PromptTreeNode? node) => _memPool.Pin(node);
+
     /// <summary>Drops the sequence's pin (finish, preemption, cancellation, failure).</summary>
     public void Release(Sequence sequence)
     {

@@ -30,11 +30,13 @@ internal sealed class Scheduler
     private readonly EngineCounters _counters;
     private readonly ILogger _logger;
     private readonly PrefixCache? _cache;
+    private readonly MemPool? _memPool;
 
     public Scheduler(KvBlockPool pool, int maxBatchTokens, int maxRunning, EngineCounters counters, ILogger logger,
         MemPool? memPool = null)
     {
         _pool = pool;
+        _memPool = memPool;
         _cache = memPool is null ? null : new PrefixCache(memPool);
         _blockTokens = pool.Storage.Layout.BlockTokens;
         _maxBatchTokens = maxBatchTokens;
@@ -88,17 +90,38 @@ internal sealed class Scheduler
     /// blocks in the prefix cache so the next turn of a conversation hits them.</summary>
     public void Finish(Sequence sequence)
     {
-        if (sequence.Status == SequenceStatus.Running) _cache?.Publish(sequence);
+        if (sequence.Status == SequenceStatus.Running && sequence.UseCache) _cache?.Publish(sequence);
         Remove(sequence);
+    }
+
+    /// <summary>Ends a prefill-only sequence whose prompt is computed: publishes its prompt blocks (when it
+    /// caches), hands a hold on all its blocks to the caller and removes it.</summary>
+    public KvHold HandOff(Sequence sequence)
+    {
+        if (sequence.Status == SequenceStatus.Running && sequence.UseCache) _cache?.Publish(sequence);
+        var blocks = new int[sequence.Blocks.Count];
+        for (int i = 0; i < blocks.Length; i++)
+        {
+            blocks[i] = sequence.Blocks.Array[i];
+            _pool.Retain(blocks[i]);
+        }
+        PromptTreeNode? pin = sequence.CachePin;
+        _cache?.Hold(pin);
+        Remove(sequence);
+        return new KvHold(blocks, pin, sequence.PromptTokens);
     }
 
     /// <summary>After a step computed more of <paramref name="sequence"/>: publishes its newly full prompt
     /// blocks in the prefix cache (output blocks wait for <see cref="Finish"/>).</summary>
     public void OnComputed(Sequence sequence)
     {
-        if (_cache is not null && sequence.Status == SequenceStatus.Running && sequence.ComputedTokens <= sequence.PromptTokens)
+        if (_cache is not null && sequence.UseCache && sequence.Status == SequenceStatus.Running &&
+            sequence.ComputedTokens <= sequence.PromptTokens)
             _cache.Publish(sequence);
     }
+
+    /// <summary>Releases a hold's block references and pin.</summary>
+    public void Release(KvHold hold) => hold.Release(_pool, _memPool);
 
     /// <summary>Moves every running and waiting sequence into <paramref name="into"/>, freeing their blocks.</summary>
     public void RemoveAll(List<Sequence> into)
@@ -158,7 +181,7 @@ internal sealed class Scheduler
             {
                 sequence.FirstScheduledAt = now;
                 _counters.OnAdmitted(sequence.PromptTokens);
-                _cache?.OnFirstAdmission(sequence);
+                if (sequence.UseCache && sequence.CachedPromptTokens < 0) _cache?.OnFirstAdmission(sequence);
                 EngineLog.RequestAdmitted(_logger, sequence.Id, sequence.PromptTokens);
             }
             int chunk = Math.Min(sequence.PendingTokens, budget);
@@ -168,11 +191,23 @@ internal sealed class Scheduler
     }
 
     // Gives a waiting sequence blocks for its whole context: cached prefix blocks shared, the rest new.
+    // A sequence that arrives with blocks (KV imported from another engine) only grows them.
     private bool TryAllocateContext(Sequence sequence)
     {
-        if (_cache is not null) return _cache.TryAdmit(sequence, BlocksFor(sequence.Count));
-        if (!_pool.CanAllocate(BlocksFor(sequence.Count))) return false;
-        sequence.Blocks.GrowTo(_pool, BlocksFor(sequence.Count));
+        int needed = BlocksFor(sequence.Count);
+        if (_cache is not null && sequence.UseCache && sequence.Blocks.Count == 0) return _cache.TryAdmit(sequence, needed);
+        if (!EnsureFree(needed - sequence.Blocks.Count)) return false;
+        sequence.Blocks.GrowTo(_pool, needed);
+        return true;
+    }
+
+    // Frees cached blocks until `blocks` can be allocated; false when even that is not enough.
+    private bool EnsureFree(int blocks)
+    {
+        while (!_pool.CanAllocate(blocks))
+        {
+            if (_cache is null || _cache.Evict(blocks - _pool.FreeCount) == 0) return false;
+        }
         return true;
     }
 

@@ -36,6 +36,17 @@ internal sealed class Sequence
         SubmittedAt = submittedAt;
     }
 
+    /// <summary>False when the request neither reuses nor publishes cached prefixes on this engine (a
+    /// disaggregation strategy that does not cache on this side).</summary>
+    public bool UseCache { get; init; } = true;
+
+    /// <summary>Set for a prefill-only request: the first sampled token and the prompt's KV go here instead of
+    /// the update channel.</summary>
+    public PrefillHandoff? Handoff { get; init; }
+
+    /// <summary>Replaces the generator (a decode continuing another engine's prefill).</summary>
+    public void RestoreGenerator(ReadOnlySpan<ulong> state) => _rng = Xoshiro256StarStar.FromState(state);
+
     /// <summary>Engine-wide request number (for logs).</summary>
     public long Id { get; }
 
@@ -125,6 +136,7 @@ internal sealed class Sequence
     public void Fail(Exception error)
     {
         Error ??= error;
+        Handoff?.Fail(error);
         _updates.Writer.TryComplete();
     }
 }

@@ -21,6 +21,7 @@ public sealed class MemPool : IMemPool, IDisposable
     private readonly CacheTiers _tiers;
     private readonly PrefixCacheOptions _options;
     private readonly ILogger _logger;
+    private IPromptTreeObserver? _observer;
     private bool _disposed;
 
     /// <summary>Creates the pool over <paramref name="device"/> (whose storage the caller owns and disposes
@@ -71,13 +72,33 @@ public sealed class MemPool : IMemPool, IDisposable
 
     internal PromptTree Tree => _tree;
 
+    /// <summary>Hears every prefix the tree gains or loses from now on (the cluster's insert/evict events); set
+    /// once, on the engine thread. Setting it first reports everything already cached (e.g. reloaded from disk)
+    /// as inserted.</summary>
+    public IPromptTreeObserver? Observer
+    {
+        get => _observer;
+        set
+        {
+            if (_observer is not null) throw new InvalidOperationException("MemPool: the observer is set once.");
+            _observer = value ?? throw new ArgumentNullException(nameof(value));
+            _tree.RecordEvents = true;
+            if (_tree.NodeCount == 0) return;
+            var all = new List<ulong>(_tree.NodeCount);
+            foreach (PromptTreeNode node in _tree.Nodes) all.Add(node.GlobalHash);
+            value.OnInserted(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(all));
+        }
+    }
+
     /// <inheritdoc />
     public bool TryAllocate(MemoryTier tier, Span<int> blocks)
     {
         switch (tier)
         {
             case MemoryTier.Device:
-                if (!_tiers.EnsureDeviceFree(blocks.Length)) return false;
+                bool room = _tiers.EnsureDeviceFree(blocks.Length);
+                FlushEvents();
+                if (!room) return false;
                 for (int i = 0; i < blocks.Length; i++) blocks[i] = _device.Allocate();
                 return true;
             case MemoryTier.Host:
@@ -101,13 +122,36 @@ public sealed class MemPool : IMemPool, IDisposable
     }
 
     /// <inheritdoc />
-    public int SwapOut(int blockCount) => _tiers.EvictDevice(blockCount);
+    public int SwapOut(int blockCount)
+    {
+        int freed = _tiers.EvictDevice(blockCount);
+        FlushEvents();
+        return freed;
+    }
 
     /// <summary>Evicts unpinned cached device blocks until <paramref name="blocks"/> are free; false when impossible.</summary>
-    internal bool EnsureDeviceFree(int blocks) => _tiers.EnsureDeviceFree(blocks);
+    internal bool EnsureDeviceFree(int blocks)
+    {
+        bool room = _tiers.EnsureDeviceFree(blocks);
+        FlushEvents();
+        return room;
+    }
+
+    /// <summary>Hands recorded tree changes to the <see cref="Observer"/>.</summary>
+    private void FlushEvents()
+    {
+        if (_observer is not null) _tree.DrainEvents(_observer);
+    }
 
     /// <inheritdoc />
     public bool SwapIn(PrefixMatch match)
+    {
+        bool done = SwapInCore(match);
+        FlushEvents();
+        return done;
+    }
+
+    private bool SwapInCore(PrefixMatch match)
     {
         ArgumentNullException.ThrowIfNull(match);
         List<PromptTreeNode> path = match.Path;
@@ -149,6 +193,7 @@ public sealed class MemPool : IMemPool, IDisposable
             node = child;
         }
         last = node == _tree.Root ? null : node;
+        FlushEvents();
         return added;
     }
 
@@ -165,7 +210,9 @@ public sealed class MemPool : IMemPool, IDisposable
     {
         PromptTreeNode? node = _tree.Find(tokens);
         if (node is null || node.Pins > 0) return 0;
-        return _tiers.DropSubtree(node);
+        int dropped = _tiers.DropSubtree(node);
+        FlushEvents();
+        return dropped;
     }
 
     /// <inheritdoc />

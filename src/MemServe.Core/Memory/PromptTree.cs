@@ -15,12 +15,27 @@ internal sealed class PromptTree
     private readonly HashSet<PromptTreeNode> _nodes = [];
     private long _clock;
     private int _evictableDevice; // nodes with a device copy and no pin
+    private readonly List<ulong> _inserted = []; // global hashes of nodes added since the last drain
+    private readonly List<ulong> _removed = [];  // global hashes of nodes removed since the last drain
 
     public PromptTree(int blockTokens)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(blockTokens);
         BlockTokens = blockTokens;
-        Root = new PromptTreeNode(null, [], 0, BlockHash.RootChain, 0);
+        Root = new PromptTreeNode(null, [], 0, BlockHash.RootChain, 0) { GlobalHash = Cluster.BlockHasher.Root };
+    }
+
+    /// <summary>When true, node additions and removals are recorded for <see cref="DrainEvents"/>.</summary>
+    public bool RecordEvents { get; set; }
+
+    /// <summary>Hands the recorded additions and removals (global hashes) to <paramref name="observer"/> and
+    /// clears them.</summary>
+    public void DrainEvents(IPromptTreeObserver observer)
+    {
+        if (_inserted.Count > 0) observer.OnInserted(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_inserted));
+        if (_removed.Count > 0) observer.OnRemoved(System.Runtime.InteropServices.CollectionsMarshal.AsSpan(_removed));
+        _inserted.Clear();
+        _removed.Clear();
     }
 
     public int BlockTokens { get; }
@@ -92,7 +107,7 @@ internal sealed class PromptTree
         }
         var node = new PromptTreeNode(parent, block.ToArray(), key, BlockHash.Chain(parent.ChainHash, key), now);
         parent.AddChild(node);
-        _nodes.Add(node);
+        Register(node);
         created = true;
         return node;
     }
@@ -102,7 +117,7 @@ internal sealed class PromptTree
     {
         if (parent.TryGetChild(node.Key, out _)) return false;
         parent.AddChild(node);
-        _nodes.Add(node);
+        Register(node);
         return true;
     }
 
@@ -125,6 +140,14 @@ internal sealed class PromptTree
         Debug.Assert(node.ChildCount == 0 && node.HasNoCopy && node.Pins == 0, "only empty unpinned leaves are removed");
         node.Parent?.RemoveChild(node);
         _nodes.Remove(node);
+        if (RecordEvents) _removed.Add(node.GlobalHash);
+    }
+
+    private void Register(PromptTreeNode node)
+    {
+        node.GlobalHash = Cluster.BlockHasher.Chain(node.Parent!.GlobalHash, node.Tokens);
+        _nodes.Add(node);
+        if (RecordEvents) _inserted.Add(node.GlobalHash);
     }
 
     /// <summary>Pins <paramref name="node"/> and its ancestors.</summary>

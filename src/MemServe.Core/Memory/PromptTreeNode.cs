@@ -33,6 +33,10 @@ internal sealed class PromptTreeNode
     /// <summary><see cref="BlockHash.Chain"/> of the whole prefix ending at this node (names its disk file).</summary>
     public ulong ChainHash { get; }
 
+    /// <summary>The cluster's chained hash of the prefix ending here (<see cref="Cluster.BlockHasher"/>): what
+    /// insert and evict events report to the global prompt tree.</summary>
+    public ulong GlobalHash { get; set; }
+
     /// <summary>Blocks from the root: 1 for a child of the root; the node covers tokens [(Depth-1)·B, Depth·B).</summary>
     public int Depth { get; }
 

@@ -19,6 +19,17 @@ public struct Xoshiro256StarStar
         _s3 = SplitMix64(ref x);
     }
 
+    /// <summary>The generator's 256-bit state, so another engine can continue the same sequence (disaggregated
+    /// decode continues the prefill side's generator).</summary>
+    internal readonly ulong[] SaveState() => [_s0, _s1, _s2, _s3];
+
+    /// <summary>A generator continuing from <paramref name="state"/> (from <see cref="SaveState"/>).</summary>
+    internal static Xoshiro256StarStar FromState(ReadOnlySpan<ulong> state)
+    {
+        if (state.Length != 4) throw new ArgumentException("a xoshiro256** state is 4 words", nameof(state));
+        return new Xoshiro256StarStar { _s0 = state[0], _s1 = state[1], _s2 = state[2], _s3 = state[3] };
+    }
+
     /// <summary>Next 64 random bits.</summary>
     public ulong NextUInt64()
     {

@@ -14,7 +14,7 @@ public class GlobalPromptTreeTests
         tree.InsertTokens("a", Prompt.AsSpan(0, 48));
         tree.InsertTokens("b", Prompt.AsSpan(0, 16));
 
-        PrefixMatch match = tree.Match(Prompt);
+        InstancePrefixMatch match = tree.Match(Prompt);
 
         Assert.Equal(48, match.TokensFor("a"));
         Assert.Equal(16, match.TokensFor("b"));
@@ -58,7 +58,7 @@ public class GlobalPromptTreeTests
         tree.InsertTokens("b", Prompt); // b reports again
         clock.Advance(TimeSpan.FromMinutes(2));
 
-        PrefixMatch match = tree.Match(Prompt);
+        InstancePrefixMatch match = tree.Match(Prompt);
         Assert.Equal(0, match.TokensFor("a"));
         Assert.Equal(64, match.TokensFor("b"));
         Assert.Equal(4, tree.RemoveExpired());

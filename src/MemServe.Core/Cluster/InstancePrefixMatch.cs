@@ -2,11 +2,11 @@ namespace MemServe.Cluster;
 
 /// <summary>The result of <see cref="GlobalPromptTree.Match"/>: per instance, how many leading prompt tokens
 /// it (probably) holds in cache. Best effort: entries may be stale until their events or TTL arrive. Immutable.</summary>
-public sealed class PrefixMatch
+public sealed class InstancePrefixMatch
 {
     private readonly Dictionary<string, int> _byInstance;
 
-    internal PrefixMatch(int promptTokens, Dictionary<string, int> byInstance)
+    internal InstancePrefixMatch(int promptTokens, Dictionary<string, int> byInstance)
     {
         PromptTokens = promptTokens;
         _byInstance = byInstance;
@@ -31,5 +31,5 @@ public sealed class PrefixMatch
     public int TokensFor(string instanceId) => _byInstance.GetValueOrDefault(instanceId);
 
     /// <summary>A miss everywhere.</summary>
-    public static PrefixMatch None(int promptTokens) => new(promptTokens, []);
+    public static InstancePrefixMatch None(int promptTokens) => new(promptTokens, []);
 }
