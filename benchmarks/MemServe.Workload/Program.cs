@@ -29,7 +29,7 @@ GeneratorOptions generator = options.Generator with
 };
 var workloads = new List<WorkloadScript>();
 foreach (string name in options.Workloads) workloads.Add(WorkloadCatalog.Create(name, generator, options.Trace));
-IReadOnlyList<EngineSetup> setups = SetupCatalog.Select(context, options.Setups);
+IReadOnlyList<EngineSetup> setups = SetupCatalog.Select(context, generator.Seed, options.Setups);
 
 Console.WriteLine($"# MemServe workload harness");
 Console.WriteLine();

@@ -61,6 +61,7 @@ internal static class WorkloadRunner
                     MaxTokens = turn.OutputTokens,
                     IgnoreEos = true,
                     Sampling = SamplingParameters.Greedy,
+                    SessionId = session.Id,
                 };
                 (RequestRecord record, List<int> answer) = await SendAsync(engine, request, session.Id, t, clock, cancellationToken).ConfigureAwait(false);
                 records.Enqueue(record);

@@ -7,12 +7,13 @@ internal static class SetupCatalog
     public static IReadOnlyList<string> Matrices { get; } = ["single", "disaggregation", "routing"];
 
     /// <summary>All setups.</summary>
-    public static IEnumerable<EngineSetup> All(SetupContext context) => SingleEngineSetups.All(context);
+    public static IEnumerable<EngineSetup> All(SetupContext context, int seed) =>
+        SingleEngineSetups.All(context).Concat(ClusterSetups.All(context, seed));
 
     /// <summary>The setups named in <paramref name="names"/> (a setup's name or a matrix's); all when empty.</summary>
-    public static IReadOnlyList<EngineSetup> Select(SetupContext context, IReadOnlyList<string> names)
+    public static IReadOnlyList<EngineSetup> Select(SetupContext context, int seed, IReadOnlyList<string> names)
     {
-        var known = new List<EngineSetup>(All(context));
+        var known = new List<EngineSetup>(All(context, seed));
         if (names.Count == 0) return known;
         var chosen = new List<EngineSetup>();
         foreach (string name in names)
