@@ -26,6 +26,7 @@ internal sealed record HarnessOptions
           --trace-conversations N conversations replayed (default 8)
           --trace-block-tokens B  tokens per 512-token hash block (default 16)
           --trace-time-factor F   replay seconds per trace second (default 0.002)
+          --repeat N              runs per cell, interleaved and pooled (default 1)
           --time-limit-s S        wall-clock limit per run (default 300)
           --json FILE             also write every run as JSON
           --list                  describe the workloads and setups, run nothing
@@ -51,6 +52,9 @@ internal sealed record HarnessOptions
 
     /// <summary>Cluster instances.</summary>
     public int Instances { get; init; } = 4;
+
+    /// <summary>Runs per (setup, workload) cell, pooled.</summary>
+    public int Repeat { get; init; } = 1;
 
     /// <summary>Limit of one run.</summary>
     public TimeSpan TimeLimit { get; init; } = TimeSpan.FromSeconds(300);
@@ -86,6 +90,7 @@ internal sealed record HarnessOptions
                 "--trace-conversations" => options with { Trace = options.Trace with { Conversations = Int() } },
                 "--trace-block-tokens" => options with { Trace = options.Trace with { BlockTokens = Int() } },
                 "--trace-time-factor" => options with { Trace = options.Trace with { TimeFactor = Double() } },
+                "--repeat" => options with { Repeat = Math.Max(1, Int()) },
                 "--time-limit-s" => options with { TimeLimit = TimeSpan.FromSeconds(Double()) },
                 "--json" => options with { JsonPath = Value() },
                 "--list" => options with { ListOnly = true },

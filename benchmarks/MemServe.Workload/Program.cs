@@ -1,4 +1,3 @@
-using MemServe.Engine;
 using MemServe.Model;
 using MemServe.Workload;
 using MemServe.Workload.Generators;
@@ -35,6 +34,7 @@ Console.WriteLine($"# MemServe workload harness");
 Console.WriteLine();
 Console.WriteLine($"machine: {MachineLoad.Describe()}; load {MachineLoad.OneMinute():0.0} at start");
 Console.WriteLine($"model: {context.Model.Name}, {context.Model.ParameterCount / 1e6:0.0}M parameters, vocab {generator.VocabSize}, context {generator.ContextTokens}");
+Console.WriteLine($"cluster: {options.Instances} in-process instances × {options.InstanceThreads} thread(s) sharing {Environment.ProcessorCount} cores and one memory bus; KV moves between instances are in-process copies");
 Console.WriteLine($"arrivals: Poisson {generator.SessionsPerSecond} sessions/s, mean think time {generator.MeanThinkTime.TotalMilliseconds:0} ms, seed {generator.Seed}, scale {generator.Scale}");
 Console.WriteLine();
 foreach (WorkloadScript workload in workloads)
@@ -44,38 +44,15 @@ Console.WriteLine();
 if (options.ListOnly) return 0;
 
 var entries = new List<RunEntry>();
+var runner = new MatrixRunner(generator, Math.Max(1, options.Instances), options.TimeLimit, options.Repeat);
 foreach (string matrix in SetupCatalog.Matrices)
 {
-    foreach (WorkloadScript workload in workloads)
-    {
-        foreach (EngineSetup setup in setups)
-        {
-            if (setup.Matrix != matrix) continue;
-            double before = MachineLoad.OneMinute();
-            ILlmEngine engine = setup.Create();
-            RunResult result;
-            try
-            {
-                await Warmup.RunAsync(engine, generator, Math.Max(1, options.Instances));
-                result = await WorkloadRunner.RunAsync(engine, workload, generator.ContextTokens, options.TimeLimit);
-            }
-            finally
-            {
-                await engine.DisposeAsync();
-            }
-            var metrics = RunMetrics.From(result);
-            var entry = new RunEntry(matrix, setup.Name, workload.Name, metrics, before, MachineLoad.OneMinute(), result.Records);
-            entries.Add(entry);
-            Console.Error.WriteLine($"{matrix}/{workload.Name}/{setup.Name}: {metrics.Requests} requests in {metrics.MakespanSeconds:0.0} s, " +
-                $"TTFT mean {metrics.TimeToFirstToken.MeanMs:0} ms, hit rate {metrics.HitRate:0.0%}, load {entry.LoadAfter:0.0}");
-        }
-    }
-    if (entries.Exists(e => e.Matrix == matrix))
-    {
-        Console.WriteLine($"## {matrix}");
-        Console.WriteLine();
-        Console.WriteLine(MarkdownReport.Table(matrix, entries));
-    }
+    List<RunEntry> matrixEntries = await runner.RunAsync(matrix, workloads, setups);
+    if (matrixEntries.Count == 0) continue;
+    entries.AddRange(matrixEntries);
+    Console.WriteLine($"## {matrix}{(options.Repeat > 1 ? $" ({options.Repeat} runs pooled per row)" : "")}");
+    Console.WriteLine();
+    Console.WriteLine(MarkdownReport.Table(matrix, matrixEntries));
 }
 Console.WriteLine($"load {MachineLoad.OneMinute():0.0} at end");
 if (options.JsonPath is { } path)

@@ -32,6 +32,7 @@ internal static class JsonReport
                 options.Threads,
                 options.InstanceThreads,
                 options.Instances,
+                options.Repeat,
                 options.Trace,
             },
             Workloads = workloads.Select(w => new { w.Name, w.Description, Sessions = w.Sessions.Count, w.RequestCount, w.LongestPromptTokens }),

@@ -34,4 +34,18 @@ public sealed class ArrivalAndLatencyTests
 
         Assert.Equal(TimeSpan.FromMilliseconds(100), record.TimePerOutputToken);
     }
+
+    [Fact]
+    public void PooledRunsAddRequestsMakespansAndCounts()
+    {
+        var record = new RequestRecord("s", 0, TimeSpan.Zero, 10, 5, 2, TimeSpan.FromMilliseconds(1), TimeSpan.FromMilliseconds(2), TimeSpan.Zero);
+        var first = new RunResult([record], TimeSpan.FromSeconds(1), 1, 0, false);
+        var second = new RunResult([record, record], TimeSpan.FromSeconds(2), 0, 2, true);
+
+        RunResult pooled = RunResult.Pool([first, second]);
+
+        Assert.Equal(3, pooled.Records.Count);
+        Assert.Equal(TimeSpan.FromSeconds(3), pooled.Makespan);
+        Assert.Equal((1, 2, true), (pooled.FailedRequests, pooled.SkippedTurns, pooled.TimedOut));
+    }
 }
