@@ -7,17 +7,20 @@ internal static class CliApp
 {
     private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal)
     {
-        "json", "all", "ignore-eos", "sequential", "add-special-tokens", "add-generation-prompt", "no-stream", "help",
+        "json", "all", "cluster", "ignore-eos", "sequential", "add-special-tokens", "add-generation-prompt", "no-stream", "help",
     };
 
     private const string Usage = """
         usage: memserve <command> [options]        (every command takes --model DIR; without it, the embedded default model)
 
           demo            stream one generation, then a burst of concurrent requests with a throughput/TTFT table,
-                          then a multi-turn chat with TTFT per turn [--cache off|on|both] [--turns N]
+                          then a multi-turn chat with TTFT per turn [--cache off|on|both] [--turns N];
+                          --cluster instead compares prompt-tree and round-robin routing on 4 in-process instances
           generate        --prompt TEXT | --prompt-ids 1,2,3 | --requests FILE.jsonl [--sequential]
                           [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--seed S]
                           [--ignore-eos] [--stop TEXT] [--json]
+                          [--instances N] [--disaggregation colocated|pd-basic|pd-caching-1|pd-caching-2|pd-caching-3]
+                          [--routing round-robin|least-loaded|session-affinity|prompt-tree]   (an in-process cluster)
           logits          --prompt-ids 1,2,3 [--top K] [--all] [--json]
           tokenize        --tokenizer DIR (--text TEXT | --jsonl FILE) [--add-special-tokens] [--json]
           chat-template   --tokenizer DIR --messages FILE.json [--add-generation-prompt] [--json]

@@ -12,6 +12,7 @@ namespace MemServe.Cli.Commands;
 /// percentiles and memory use, with a progress line while each burst runs. Then a multi-turn
 /// conversation (each turn's prompt is the whole history) shows time to first token per turn with the
 /// prefix cache off and on (<c>--cache off|on|both</c>, default both; <c>--turns N</c>, default 4).
+/// <c>--cluster</c> runs <see cref="ClusterDemo"/> instead (<c>--sessions N</c>, default 8).
 /// </summary>
 internal static class DemoCommand
 {
@@ -40,12 +41,21 @@ internal static class DemoCommand
         int maxTokens = args.GetInt("max-tokens") ?? 64;
         string cacheMode = args.Get("cache") ?? "both";
         int turns = args.GetInt("turns") ?? 4;
+        bool cluster = args.Has("cluster");
+        int sessions = args.GetInt("sessions") ?? 8;
         args.ThrowIfUnused();
+        if (sessions < 1) throw new CliUsageException("--sessions must be ≥ 1");
         if (cacheMode is not ("off" or "on" or "both")) throw new CliUsageException("--cache must be off, on or both");
         if (turns < 1) throw new CliUsageException("--turns must be ≥ 1");
         foreach (int level in levels)
         {
             if (level < 1) throw new CliUsageException("--concurrency levels must be ≥ 1");
+        }
+
+        if (cluster)
+        {
+            ClusterDemo.Run(setup, sessions, Math.Max(turns, 2), Math.Min(maxTokens, 32), output);
+            return 0;
         }
 
         var clock = Stopwatch.StartNew();

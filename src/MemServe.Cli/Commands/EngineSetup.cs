@@ -53,21 +53,57 @@ internal sealed class EngineSetup
         LoadedModel model = LoadedModel.Load(ModelDirectory);
         try
         {
-            var options = new LlmEngineOptions
-            {
-                MemoryBudgetBytes = MemoryBytes ?? model.Weights.TotalBytes + (1L << 30),
-                Threads = Threads,
-                OwnsWeights = true,
-                ModelName = model.Name,
-                MaxBatchTokens = MaxBatchTokens ?? new LlmEngineOptions().MaxBatchTokens,
-                PrefixCache = prefixCache,
-            };
-            return LlmEngine.Create(model.Config, model.Weights, model.Tokenizer, options);
+            return CreateEngine(model, prefixCache, ownsWeights: true);
         }
         catch
         {
             model.Dispose();
             throw;
         }
+    }
+
+    /// <summary>An engine over <paramref name="model"/>'s weights; with <paramref name="ownsWeights"/> false the caller
+    /// disposes the model after the engine (several engines may share it).</summary>
+    public LlmEngine CreateEngine(LoadedModel model, PrefixCacheOptions prefixCache, bool ownsWeights)
+    {
+        var options = new LlmEngineOptions
+        {
+            MemoryBudgetBytes = MemoryBytes ?? model.Weights.TotalBytes + (1L << 30),
+            Threads = Threads,
+            OwnsWeights = ownsWeights,
+            ModelName = model.Name,
+            MaxBatchTokens = MaxBatchTokens ?? new LlmEngineOptions().MaxBatchTokens,
+            PrefixCache = prefixCache,
+        };
+        return LlmEngine.Create(model.Config, model.Weights, model.Tokenizer, options);
+    }
+
+    /// <summary>One engine, or the cluster <paramref name="cluster"/> describes; dispose the result to free both the
+    /// engines and the model.</summary>
+    public ServedEngine CreateServed(ClusterSetup cluster)
+    {
+        if (!cluster.IsCluster) return new ServedEngine(CreateEngine(), null);
+        LoadedModel model = LoadedModel.Load(ModelDirectory);
+        try
+        {
+            return new ServedEngine(cluster.CreateCluster(this, model), model);
+        }
+        catch
+        {
+            model.Dispose();
+            throw;
+        }
+    }
+}
+
+/// <summary>An engine (or cluster) and the model it was built over, disposed together.</summary>
+internal sealed class ServedEngine(ILlmEngine engine, IDisposable? model) : IDisposable
+{
+    public ILlmEngine Engine { get; } = engine;
+
+    public void Dispose()
+    {
+        Engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
+        model?.Dispose();
     }
 }

@@ -16,6 +16,7 @@ internal static class GenerateCommand
     public static int Run(CliArgs args, TextWriter output, TextWriter error)
     {
         EngineSetup setup = EngineSetup.Read(args);
+        ClusterSetup cluster = ClusterSetup.Read(args);
         GenerationRequest defaults = ReadRequestOptions(args);
         string? prompt = args.Get("prompt");
         int[]? promptIds = args.GetIntList("prompt-ids");
@@ -27,17 +28,11 @@ internal static class GenerateCommand
         if (sources != 1) throw new CliUsageException("give exactly one of --prompt, --prompt-ids or --requests");
 
         List<GenerationRequest>? batch = requestsPath is null ? null : RequestFile.Read(requestsPath, defaults);
-        LlmEngine engine = setup.CreateEngine();
-        try
-        {
-            if (batch is not null) return RunBatch(engine, batch, sequential, output);
-            GenerationRequest request = defaults with { Prompt = prompt, PromptTokenIds = promptIds };
-            return json ? RunJson(engine, request, output) : RunStreaming(engine, request, output, error);
-        }
-        finally
-        {
-            engine.DisposeAsync().AsTask().GetAwaiter().GetResult();
-        }
+        using ServedEngine served = setup.CreateServed(cluster);
+        ILlmEngine engine = served.Engine;
+        if (batch is not null) return RunBatch(engine, batch, sequential, output);
+        GenerationRequest request = defaults with { Prompt = prompt, PromptTokenIds = promptIds };
+        return json ? RunJson(engine, request, output) : RunStreaming(engine, request, output, error);
     }
 
     /// <summary>Reads the sampling and stopping options shared by every generate mode.</summary>
@@ -62,7 +57,7 @@ internal static class GenerateCommand
         };
     }
 
-    private static int RunStreaming(LlmEngine engine, GenerationRequest request, TextWriter output, TextWriter error)
+    private static int RunStreaming(ILlmEngine engine, GenerationRequest request, TextWriter output, TextWriter error)
     {
         GenerationUpdate? last = null;
         Task.Run(async () =>
@@ -84,14 +79,14 @@ internal static class GenerateCommand
         return 0;
     }
 
-    private static int RunJson(LlmEngine engine, GenerationRequest request, TextWriter output)
+    private static int RunJson(ILlmEngine engine, GenerationRequest request, TextWriter output)
     {
         GenerationResult result = engine.CompleteAsync(request).GetAwaiter().GetResult();
         JsonOut.Line(output, w => WriteResult(w, result));
         return 0;
     }
 
-    private static int RunBatch(LlmEngine engine, List<GenerationRequest> requests, bool sequential, TextWriter output)
+    private static int RunBatch(ILlmEngine engine, List<GenerationRequest> requests, bool sequential, TextWriter output)
     {
         var results = new GenerationResult[requests.Count];
         if (sequential)

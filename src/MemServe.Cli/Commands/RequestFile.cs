@@ -7,7 +7,8 @@ namespace MemServe.Cli.Commands;
 /// <summary>
 /// Reads a JSONL request file for <c>memserve generate --requests</c>: one object per line with
 /// <c>prompt_ids</c> or <c>prompt</c>, and optionally <c>max_tokens</c>, <c>temperature</c>, <c>top_p</c>,
-/// <c>top_k</c>, <c>min_p</c>, <c>seed</c>, <c>ignore_eos</c>, <c>stop</c> (string or array).
+/// <c>top_k</c>, <c>min_p</c>, <c>seed</c>, <c>ignore_eos</c>, <c>stop</c> (string or array), <c>session</c>
+/// (a conversation id for session-affinity routing in a cluster).
 /// Fields a line leaves out take the command line's values.
 /// </summary>
 internal static class RequestFile
@@ -63,6 +64,7 @@ internal static class RequestFile
             MaxTokens = e.TryGetProperty("max_tokens", out JsonElement mt) ? mt.GetInt32() : defaults.MaxTokens,
             IgnoreEos = e.TryGetProperty("ignore_eos", out JsonElement ie) ? ie.GetBoolean() : defaults.IgnoreEos,
             StopStrings = e.TryGetProperty("stop", out JsonElement stop) ? StopList(stop) : defaults.StopStrings,
+            SessionId = e.TryGetProperty("session", out JsonElement session) ? session.GetString() : defaults.SessionId,
         };
     }
 

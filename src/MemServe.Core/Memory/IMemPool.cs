@@ -2,8 +2,8 @@ namespace MemServe.Memory;
 
 /// <summary>
 /// MemServe's MemPool for one engine instance: every KV block on every tier, with the prompt tree as its
-/// index. Blocks hold <see cref="BlockTokens"/> tokens. Three API groups (the paper's; transfers between
-/// instances come with the cluster: <see cref="PrefixMatch.InstanceId"/> is the seam):
+/// index. Blocks hold <see cref="BlockTokens"/> tokens. Three API groups (the paper's; the transfer group spans two
+/// instances and lives with them: <see cref="Cluster.KvTransfers"/>, <see cref="Cluster.IEngineInstance.ImportAsync"/>):
 /// <list type="bullet">
 /// <item>memory: <see cref="TryAllocate"/>, <see cref="Free"/>, <see cref="SwapOut"/>, <see cref="SwapIn"/>;</item>
 /// <item>index: <see cref="Insert"/>, <see cref="Match"/>, <see cref="Delete"/>, with <see cref="Pin"/> and
