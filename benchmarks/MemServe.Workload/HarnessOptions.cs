@@ -29,6 +29,8 @@ internal sealed record HarnessOptions
           --repeat N              runs per cell, interleaved and pooled (default 1)
           --time-limit-s S        wall-clock limit per run (default 300)
           --json FILE             also write every run as JSON
+          --json-requests         put every request (times, tokens, cached tokens) in the JSON too
+          --compare FILE          compare each run with the same cell of an earlier --json file
           --list                  describe the workloads and setups, run nothing
         """;
 
@@ -62,6 +64,12 @@ internal sealed record HarnessOptions
     /// <summary>Where to write the JSON report; null writes none.</summary>
     public string? JsonPath { get; init; }
 
+    /// <summary>List every request in the JSON report.</summary>
+    public bool JsonRequests { get; init; }
+
+    /// <summary>An earlier JSON report to compare with; null compares nothing.</summary>
+    public string? ComparePath { get; init; }
+
     /// <summary>Describe and exit.</summary>
     public bool ListOnly { get; init; }
 
@@ -93,6 +101,8 @@ internal sealed record HarnessOptions
                 "--repeat" => options with { Repeat = Math.Max(1, Int()) },
                 "--time-limit-s" => options with { TimeLimit = TimeSpan.FromSeconds(Double()) },
                 "--json" => options with { JsonPath = Value() },
+                "--json-requests" => options with { JsonRequests = true },
+                "--compare" => options with { ComparePath = Value() },
                 "--list" => options with { ListOnly = true },
                 _ => throw new ArgumentException($"unknown option '{name}'"),
             };

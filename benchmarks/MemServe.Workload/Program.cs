@@ -55,9 +55,16 @@ foreach (string matrix in SetupCatalog.Matrices)
     Console.WriteLine(MarkdownReport.Table(matrix, matrixEntries));
 }
 Console.WriteLine($"load {MachineLoad.OneMinute():0.0} at end");
+if (options.ComparePath is { } baseline)
+{
+    Console.WriteLine();
+    Console.WriteLine($"## compared with {baseline}");
+    Console.WriteLine();
+    Console.WriteLine(BaselineComparison.Table(baseline, entries));
+}
 if (options.JsonPath is { } path)
 {
-    JsonReport.Write(path, options, workloads, entries);
+    JsonReport.Write(path, options, workloads, entries, options.JsonRequests);
     Console.WriteLine($"JSON written to {path}");
 }
 return 0;

@@ -5,8 +5,9 @@ namespace MemServe.Workload.Reporting;
 
 /// <summary>
 /// Writes a whole harness invocation as one JSON document a script can compare: the machine, the options,
-/// each workload's description (with its scaling factors), and every run's metrics and load. Property names
-/// are snake_case; latencies are in milliseconds.
+/// each workload's description (with its scaling factors), and every run's metrics and load (and, on request,
+/// every request). Property names are snake_case; latencies are in milliseconds. <see cref="BaselineComparison"/>
+/// reads it back.
 /// </summary>
 internal static class JsonReport
 {
@@ -14,10 +15,13 @@ internal static class JsonReport
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        DefaultIgnoreCondition = System.Text.Json.Serialization.JsonIgnoreCondition.WhenWritingNull,
     };
 
-    /// <summary>Writes the report to <paramref name="path"/>.</summary>
-    public static void Write(string path, HarnessOptions options, IReadOnlyList<WorkloadScript> workloads, IReadOnlyList<RunEntry> entries)
+    /// <summary>Writes the report to <paramref name="path"/>; each run lists its requests too when
+    /// <paramref name="withRequests"/>.</summary>
+    public static void Write(string path, HarnessOptions options, IReadOnlyList<WorkloadScript> workloads, IReadOnlyList<RunEntry> entries,
+        bool withRequests)
     {
         var document = new
         {
@@ -44,8 +48,7 @@ internal static class JsonReport
                 e.LoadBefore,
                 e.LoadAfter,
                 e.Metrics,
-                e.Metrics.HitRate,
-                Requests = e.Requests.Select(r => new
+                Requests = !withRequests ? null : e.Requests.Select(r => new
                 {
                     Session = r.SessionId,
                     r.Turn,

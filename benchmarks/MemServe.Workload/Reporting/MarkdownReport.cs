@@ -44,8 +44,9 @@ internal static class MarkdownReport
         return Render(Header, rows);
     }
 
-    /// <summary>A markdown table with <paramref name="header"/> and <paramref name="rows"/>, columns padded.</summary>
-    public static string Render(IReadOnlyList<string> header, IReadOnlyList<string[]> rows)
+    /// <summary>A markdown table with <paramref name="header"/> and <paramref name="rows"/>, columns padded; the first
+    /// <paramref name="textColumns"/> columns are left-aligned, the rest (numbers) right-aligned.</summary>
+    public static string Render(IReadOnlyList<string> header, IReadOnlyList<string[]> rows, int textColumns = 2)
     {
         var widths = new int[header.Count];
         for (int c = 0; c < widths.Length; c++) widths[c] = header[c].Length;
@@ -54,7 +55,7 @@ internal static class MarkdownReport
         var text = new StringBuilder();
         AppendRow(text, header, widths);
         text.Append('|');
-        for (int c = 0; c < widths.Length; c++) text.Append(c >= 2 ? new string('-', widths[c] + 1) + ":|" : new string('-', widths[c] + 2) + "|");
+        for (int c = 0; c < widths.Length; c++) text.Append(c >= textColumns ? new string('-', widths[c] + 1) + ":|" : new string('-', widths[c] + 2) + "|");
         text.AppendLine();
         foreach (string[] row in rows) AppendRow(text, row, widths);
         return text.ToString();
