@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using MemServe.Memory;
+using MemServe.Workload.Traces;
 
 namespace MemServe.Benchmarks;
 
@@ -17,23 +18,15 @@ internal static class TraceReplay
     private const int BlockTokens = 16;
 
     /// <summary>Mooncake trace: every hash id stands for 512 tokens; scaled down by <paramref name="scale"/>,
-    /// so with scale 32 a hash id becomes one 16-token block of deterministic tokens.</summary>
+    /// so with scale 32 a hash id becomes one 16-token block of deterministic tokens (parsing and the id → token
+    /// mapping are shared with the workload harness, <see cref="MooncakeTrace"/>).</summary>
     public static void Run(string path, int scale)
     {
+        int tokensPerHash = MooncakeTrace.TraceBlockTokens / scale;
         var prompts = new List<int[]>();
-        foreach (string line in File.ReadLines(path))
-        {
-            using JsonDocument doc = JsonDocument.Parse(line);
-            int inputLength = doc.RootElement.GetProperty("input_length").GetInt32();
-            var hashIds = new List<int>();
-            foreach (JsonElement id in doc.RootElement.GetProperty("hash_ids").EnumerateArray()) hashIds.Add(id.GetInt32());
-            int tokensPerHash = 512 / scale;
-            int length = Math.Max(1, Math.Min(inputLength / scale, hashIds.Count * tokensPerHash));
-            var prompt = new int[length];
-            for (int p = 0; p < length; p++) prompt[p] = hashIds[p / tokensPerHash] * tokensPerHash + p % tokensPerHash;
-            prompts.Add(prompt);
-        }
-        Console.WriteLine($"Mooncake trace replay: {prompts.Count} requests, scale 1/{scale} (one hash id = {512 / scale} tokens)");
+        foreach (MooncakeRequest request in MooncakeTrace.Read(path))
+            prompts.Add(MooncakeTrace.Prompt(request, tokensPerHash, int.MaxValue, vocabSize: 1 << 20));
+        Console.WriteLine($"Mooncake trace replay: {prompts.Count} requests, scale 1/{scale} (one hash id = {tokensPerHash} tokens)");
         Report("mooncake", prompts, [1024, 4096, 16384], hostBlocks: 16384);
     }
 
