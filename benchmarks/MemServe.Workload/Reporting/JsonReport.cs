@@ -59,6 +59,7 @@ internal static class JsonReport
                     TtftMs = r.TimeToFirstToken.TotalMilliseconds,
                     JctMs = r.CompletionTime.TotalMilliseconds,
                     EngineQueueMs = r.EngineQueueTime.TotalMilliseconds,
+                    r.DecodeKeptTokens,
                 }),
             }),
         };
