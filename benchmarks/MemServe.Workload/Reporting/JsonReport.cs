@@ -36,6 +36,8 @@ internal static class JsonReport
                 options.Threads,
                 options.InstanceThreads,
                 options.Instances,
+                options.PrefillInstances,
+                options.RoutingDisaggregation,
                 options.Repeat,
                 options.Trace,
             },
