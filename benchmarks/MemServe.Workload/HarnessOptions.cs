@@ -22,6 +22,8 @@ internal sealed record HarnessOptions
           --threads N             compute threads of a single engine (default 2)
           --instance-threads N    compute threads of each cluster instance (default 1)
           --instances N           cluster instances (default 4)
+          --prefill-instances N   prefill instances of PD clusters (default half)
+          --routing-disaggregation NAME  strategy of the routing matrix (default colocated; e.g. pd-caching-3)
           --trace PATH            Mooncake trace (default the conversation trace)
           --trace-conversations N conversations replayed (default 8)
           --trace-block-tokens B  tokens per 512-token hash block (default 16)
@@ -57,6 +59,12 @@ internal sealed record HarnessOptions
 
     /// <summary>Runs per (setup, workload) cell, pooled.</summary>
     public int Repeat { get; init; } = 1;
+
+    /// <summary>Prefill instances of PD clusters; null is half.</summary>
+    public int? PrefillInstances { get; init; }
+
+    /// <summary>Disaggregation strategy of the routing matrix.</summary>
+    public string RoutingDisaggregation { get; init; } = "colocated";
 
     /// <summary>Limit of one run.</summary>
     public TimeSpan TimeLimit { get; init; } = TimeSpan.FromSeconds(300);
@@ -98,6 +106,8 @@ internal sealed record HarnessOptions
                 "--trace-conversations" => options with { Trace = options.Trace with { Conversations = Int() } },
                 "--trace-block-tokens" => options with { Trace = options.Trace with { BlockTokens = Int() } },
                 "--trace-time-factor" => options with { Trace = options.Trace with { TimeFactor = Double() } },
+                "--prefill-instances" => options with { PrefillInstances = Int() },
+                "--routing-disaggregation" => options with { RoutingDisaggregation = Value() },
                 "--repeat" => options with { Repeat = Math.Max(1, Int()) },
                 "--time-limit-s" => options with { TimeLimit = TimeSpan.FromSeconds(Double()) },
                 "--json" => options with { JsonPath = Value() },

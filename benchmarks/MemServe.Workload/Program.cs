@@ -20,7 +20,11 @@ catch (Exception ex) when (ex is ArgumentException or FormatException)
     return 2;
 }
 
-using var context = new SetupContext(LoadedModel.Default(), options.Threads, options.InstanceThreads, options.Instances, kvBytesPerInstance: 256L << 20);
+using var context = new SetupContext(LoadedModel.Default(), options.Threads, options.InstanceThreads, options.Instances, kvBytesPerInstance: 256L << 20)
+{
+    PrefillInstances = options.PrefillInstances,
+    RoutingDisaggregation = options.RoutingDisaggregation,
+};
 GeneratorOptions generator = options.Generator with
 {
     VocabSize = context.Model.Config.VocabSize,

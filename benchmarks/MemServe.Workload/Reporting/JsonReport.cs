@@ -36,6 +36,8 @@ internal static class JsonReport
                 options.Threads,
                 options.InstanceThreads,
                 options.Instances,
+                options.PrefillInstances,
+                options.RoutingDisaggregation,
                 options.Repeat,
                 options.Trace,
             },
@@ -59,6 +61,7 @@ internal static class JsonReport
                     TtftMs = r.TimeToFirstToken.TotalMilliseconds,
                     JctMs = r.CompletionTime.TotalMilliseconds,
                     EngineQueueMs = r.EngineQueueTime.TotalMilliseconds,
+                    r.DecodeKeptTokens,
                 }),
             }),
         };

@@ -7,6 +7,8 @@ namespace MemServe.Workload.Reporting;
 /// <summary>
 /// Renders runs as markdown tables, one per matrix, rows grouped by workload. Latencies are milliseconds as
 /// mean / P50 / P99; "ΔTTFT" compares the mean TTFT with the first setup of the same matrix on the same workload.
+/// The disaggregation table adds "D kept": the share of prompt tokens a decode instance already held and so did
+/// not receive.
 /// </summary>
 internal static class MarkdownReport
 {
@@ -19,6 +21,7 @@ internal static class MarkdownReport
     /// <summary>The table of <paramref name="matrix"/>'s runs (in the order given).</summary>
     public static string Table(string matrix, IReadOnlyList<RunEntry> entries)
     {
+        bool kept = matrix == "disaggregation";
         var rows = new List<string[]>();
         var baseline = new Dictionary<string, double>();
         foreach (RunEntry entry in entries)
@@ -33,15 +36,16 @@ internal static class MarkdownReport
             string requests = m.Requests.ToString(CultureInfo.InvariantCulture)
                 + (m.FailedRequests > 0 ? Invariant($" ({m.FailedRequests} failed)") : "")
                 + (m.TimedOut ? " (timed out)" : "");
-            rows.Add(
+            string[] row =
             [
                 entry.Workload, entry.Setup, requests, Triple(m.CompletionTime), Triple(m.TimeToFirstToken), delta,
                 Invariant($"{m.TimePerOutputToken.MeanMs:0} / {m.TimePerOutputToken.P99Ms:0}"),
                 Invariant($"{m.OutputTokensPerSecond:0.0}"), Invariant($"{m.HitRate:0.0%}"),
                 Invariant($"{entry.LoadBefore:0.0}→{entry.LoadAfter:0.0}"),
-            ]);
+            ];
+            rows.Add(kept ? [.. row[..^1], Invariant($"{(m.PromptTokens == 0 ? 0 : (double)m.DecodeKeptTokens / m.PromptTokens):0.0%}"), row[^1]] : row);
         }
-        return Render(Header, rows);
+        return Render(kept ? [.. Header[..^1], "D kept", Header[^1]] : Header, rows);
     }
 
     /// <summary>A markdown table with <paramref name="header"/> and <paramref name="rows"/>, columns padded; the first

@@ -13,6 +13,8 @@ namespace MemServe.Workload.Running;
 /// <param name="TimeToFirstToken">From submission until the first update arrived.</param>
 /// <param name="CompletionTime">From submission until the final update arrived (JCT).</param>
 /// <param name="EngineQueueTime">Queue time the engine reported.</param>
+/// <param name="DecodeKeptTokens">In a prefill/decode cluster: prompt tokens the decode instance already held and so
+/// did not receive (PD-Caching-2/3); 0 elsewhere.</param>
 internal sealed record RequestRecord(
     string SessionId,
     int Turn,
@@ -22,7 +24,8 @@ internal sealed record RequestRecord(
     int OutputTokens,
     TimeSpan TimeToFirstToken,
     TimeSpan CompletionTime,
-    TimeSpan EngineQueueTime)
+    TimeSpan EngineQueueTime,
+    int DecodeKeptTokens = 0)
 {
     /// <summary>Time per output token after the first: (JCT − TTFT) / (output − 1); null for a one-token output.</summary>
     public TimeSpan? TimePerOutputToken =>

@@ -16,6 +16,7 @@ namespace MemServe.Workload.Running;
 /// <param name="PromptTokens">Prompt tokens sent.</param>
 /// <param name="CachedPromptTokens">Prompt tokens served from a prefix cache.</param>
 /// <param name="OutputTokens">Tokens generated.</param>
+/// <param name="DecodeKeptTokens">Prompt tokens decode instances already held instead of receiving (PD-Caching-2/3).</param>
 internal sealed record RunMetrics(
     int Requests,
     int FailedRequests,
@@ -29,7 +30,8 @@ internal sealed record RunMetrics(
     double OutputTokensPerSecond,
     long PromptTokens,
     long CachedPromptTokens,
-    long OutputTokens)
+    long OutputTokens,
+    long DecodeKeptTokens)
 {
     /// <summary>Prefix-cache hit rate: cached prompt tokens / prompt tokens.</summary>
     public double HitRate => PromptTokens == 0 ? 0 : (double)CachedPromptTokens / PromptTokens;
@@ -40,7 +42,7 @@ internal sealed record RunMetrics(
         var jct = new List<TimeSpan>(result.Records.Count);
         var ttft = new List<TimeSpan>(result.Records.Count);
         var tpot = new List<TimeSpan>(result.Records.Count);
-        long prompt = 0, cached = 0, output = 0;
+        long prompt = 0, cached = 0, output = 0, kept = 0;
         foreach (RequestRecord record in result.Records)
         {
             jct.Add(record.CompletionTime);
@@ -49,10 +51,11 @@ internal sealed record RunMetrics(
             prompt += record.PromptTokens;
             cached += record.CachedPromptTokens;
             output += record.OutputTokens;
+            kept += record.DecodeKeptTokens;
         }
         double seconds = Math.Max(result.Makespan.TotalSeconds, 1e-9);
         return new RunMetrics(result.Records.Count, result.FailedRequests, result.SkippedTurns, result.TimedOut,
             result.Makespan.TotalSeconds, LatencySummary.Of(jct), LatencySummary.Of(ttft), LatencySummary.Of(tpot),
-            result.Records.Count / seconds, output / seconds, prompt, cached, output);
+            result.Records.Count / seconds, output / seconds, prompt, cached, output, kept);
     }
 }

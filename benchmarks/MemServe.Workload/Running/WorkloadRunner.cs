@@ -100,8 +100,11 @@ internal static class WorkloadRunner
         }
         TimeSpan completion = clock.Elapsed - submitted;
         GenerationUsage usage = final?.Usage ?? new GenerationUsage(request.PromptTokenIds!.Count, 0, answer.Count);
+        int decodeKept = 0;
+        foreach (InstanceUsage instance in usage.Instances)
+            if (instance.Role == "decode") decodeKept += instance.CachedPromptTokens;
         var record = new RequestRecord(sessionId, turn, submitted, usage.PromptTokens, usage.CachedPromptTokens,
-            usage.OutputTokens, firstToken ?? completion, completion, final?.Timings?.QueueTime ?? TimeSpan.Zero);
+            usage.OutputTokens, firstToken ?? completion, completion, final?.Timings?.QueueTime ?? TimeSpan.Zero, decodeKept);
         return (record, answer);
     }
 

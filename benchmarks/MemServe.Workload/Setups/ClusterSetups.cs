@@ -10,7 +10,9 @@ namespace MemServe.Workload.Setups;
 /// <item><c>disaggregation</c>: colocated without caching (every instance's prefix cache off), colocated with caching,
 /// and the prefill/decode split (half the instances prefill, half decode) at PD-Basic and PD-Caching-1/2/3, all
 /// routed by the prompt-tree policy (with the cache off it has no matches and balances predicted load).</item>
-/// <item><c>routing</c>: colocated instances with caching under each built-in routing policy.</item>
+/// <item><c>routing</c>: instances with caching under each built-in routing policy; colocated unless
+/// <see cref="SetupContext.RoutingDisaggregation"/> names a PD strategy (the paper's routing microbenchmark is
+/// PD-Caching-3 on 3P1D).</item>
 /// </list>
 /// Routing ties are broken by a generator seeded with <paramref name="seed"/>.
 /// </summary>
@@ -28,13 +30,13 @@ internal static class ClusterSetups
         })
             yield return Create(context, seed, strategy, "disaggregation", strategy, RoutingPolicies.PromptTree, cache: true);
         foreach (string policy in RoutingPolicies.Names)
-            yield return Create(context, seed, policy, "routing", DisaggregationStrategies.Colocated, policy, cache: true);
+            yield return Create(context, seed, policy, "routing", context.RoutingDisaggregation, policy, cache: true);
     }
 
     private static EngineSetup Create(SetupContext context, int seed, string name, string matrix, string strategy, string routing, bool cache)
     {
         bool pd = strategy != DisaggregationStrategies.Colocated;
-        int prefill = pd ? Math.Max(1, context.Instances / 2) : 0;
+        int prefill = !pd ? 0 : Math.Clamp(context.PrefillInstances ?? context.Instances / 2, 1, context.Instances - 1);
         string shape = pd ? $"{prefill}P{context.Instances - prefill}D" : $"{context.Instances} colocated";
         string description = $"cluster {shape}, {strategy}, routing {routing}, {context.InstanceThreads} thread(s) per instance, " +
             $"prefix cache {(cache ? "on" : "off")}";

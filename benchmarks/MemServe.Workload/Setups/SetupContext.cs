@@ -33,6 +33,12 @@ internal sealed class SetupContext : IDisposable
     /// <summary>Engine instances of a cluster.</summary>
     public int Instances { get; }
 
+    /// <summary>Prefill instances of a prefill/decode cluster; null gives half the instances (at least one).</summary>
+    public int? PrefillInstances { get; init; }
+
+    /// <summary>Disaggregation strategy of the routing matrix's clusters. Default colocated.</summary>
+    public string RoutingDisaggregation { get; init; } = "colocated";
+
     /// <summary>Budget above the weights for KV cache and scratch, per engine instance.</summary>
     public long KvBytesPerInstance { get; }
 
