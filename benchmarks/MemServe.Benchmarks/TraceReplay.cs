@@ -27,7 +27,7 @@ internal static class TraceReplay
         foreach (MooncakeRequest request in MooncakeTrace.Read(path))
             prompts.Add(MooncakeTrace.Prompt(request, tokensPerHash, int.MaxValue, vocabSize: 1 << 20));
         Console.WriteLine($"Mooncake trace replay: {prompts.Count} requests, scale 1/{scale} (one hash id = {tokensPerHash} tokens)");
-        Report("mooncake", prompts, [1024, 4096, 16384], hostBlocks: 16384);
+        Report("mooncake", prompts, [1024, 4096, 16384, 65536, 262144], hostBlocks: 16384);
     }
 
     /// <summary>20 system prompts of 1,024 tokens, popularity ∝ 1/rank, each followed by a unique 200-token question.</summary>
