@@ -1,6 +1,8 @@
+using System.Net;
 using MemServe.Cluster;
 using MemServe.Cluster.Remote;
 using MemServe.Engine;
+using MemServe.Model;
 using Microsoft.Extensions.AI;
 using Microsoft.Extensions.DependencyInjection;
 
@@ -36,6 +38,28 @@ public sealed class ClusterAndPrefixCacheRegistrationTests
         Assert.Equal([InstanceRole.Prefill, InstanceRole.Decode], cluster.Instances.Select(i => i.Role));
         Assert.Equal(6, actual.Usage?.OutputTokenCount);
         Assert.False(string.IsNullOrEmpty(expected.Text));
+        Assert.Equal(expected.Text, actual.Text);
+    }
+
+    [Fact]
+    public async Task RemoteInstance_OnLoopback_AnswersWithTheSameGreedyTextAsOneEngine()
+    {
+        LoadedModel model = LoadedModel.Default();
+        await using LlmEngine served = LlmEngine.Create(model.Config, model.Weights, model.Tokenizer, new LlmEngineOptions
+        {
+            MemoryBudgetBytes = 256L << 20, Threads = 1, MaxRunningSequences = 4, OwnsWeights = true, ModelName = model.Name,
+        });
+        await using EngineHost host = EngineHost.Start(new LocalEngineInstance("remote-0", InstanceRole.Colocated, served),
+            new IPEndPoint(IPAddress.Loopback, 0),
+            new EngineHostOptions { TokenizerJson = DefaultModel.TokenizerJson, TokenizerConfigJson = DefaultModel.TokenizerConfigJson });
+        await using ServiceProvider single = EngineServices.Build(s => s.AddMemServe(TestSettings.Apply));
+        await using ServiceProvider remote = EngineServices.Build(s => s.AddMemServe(TestSettings.Apply)
+            .UseRemoteInstances($"127.0.0.1:{host.LocalEndPoint.Port}"));
+
+        ChatResponse expected = await single.GetRequiredService<IChatClient>().GetResponseAsync(s_short, Greedy(4));
+        ChatResponse actual = await remote.GetRequiredService<IChatClient>().GetResponseAsync(s_short, Greedy(4));
+
+        Assert.IsType<RemoteEngine>(Assert.Single(Cluster(remote.GetRequiredService<ILlmEngine>()).Instances));
         Assert.Equal(expected.Text, actual.Text);
     }
 
