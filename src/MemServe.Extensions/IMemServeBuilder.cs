@@ -4,8 +4,9 @@ namespace MemServe.Extensions;
 
 /// <summary>
 /// Configures one MemServe engine registered by <c>AddMemServe</c> or <c>AddKeyedMemServe</c>; extension
-/// methods (<see cref="MemServeBuilderExtensions"/>) add settings. Strategies that arrive with later
-/// features (prefix cache, backends, cluster routing, transports) plug in here.
+/// methods add settings: <see cref="MemServeBuilderExtensions"/> (options, binding, engine options),
+/// <see cref="MemServePrefixCacheBuilderExtensions"/> (prefix cache) and <see cref="MemServeClusterBuilderExtensions"/>
+/// (a cluster instead of one engine: instances, disaggregation, routing, remote instances).
 /// </summary>
 public interface IMemServeBuilder
 {

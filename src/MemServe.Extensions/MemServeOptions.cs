@@ -61,12 +61,19 @@ public sealed class MemServeOptions
     /// <value>The default is 1.</value></summary>
     public int OverloadRetryAfterSeconds { get; set; } = 1;
 
+    /// <summary>Prefix-cache settings (<c>MemServe:PrefixCache</c>). <value>The default caches in device memory only.</value></summary>
+    public MemServePrefixCacheOptions PrefixCache { get; set; } = new();
+
+    /// <summary>Cluster settings (<c>MemServe:Cluster</c>). <value>The default is a single engine.</value></summary>
+    public MemServeClusterOptions Cluster { get; set; } = new();
+
     /// <summary>Transforms applied in order to the engine options built from the settings above.</summary>
     internal List<Func<LlmEngineOptions, LlmEngineOptions>> EngineConfigurators { get; } = [];
 
     /// <summary>The engine options these settings describe, for a model whose weights take
-    /// <paramref name="weightBytes"/>; the caller sets ownership and the clock.</summary>
-    internal LlmEngineOptions ToEngineOptions(long weightBytes, string defaultModelName, TimeProvider timeProvider)
+    /// <paramref name="weightBytes"/>; the caller sets ownership. <paramref name="instanceId"/> names a cluster
+    /// instance's own disk-tier subfolder.</summary>
+    internal LlmEngineOptions ToEngineOptions(long weightBytes, string defaultModelName, TimeProvider timeProvider, string? instanceId = null)
     {
         var defaults = new LlmEngineOptions();
         long budget = MemoryBudgetBytes ?? (MemoryBudgetMegabytes is { } mb ? mb << 20 : weightBytes + (1L << 30));
@@ -82,6 +89,7 @@ public sealed class MemServeOptions
             MaxContextTokens = MaxContextTokens,
             ModelName = string.IsNullOrEmpty(ModelName) ? defaultModelName : ModelName,
             TimeProvider = timeProvider,
+            PrefixCache = PrefixCache.ToPrefixCacheOptions(instanceId),
         };
         foreach (Func<LlmEngineOptions, LlmEngineOptions> configure in EngineConfigurators)
         {

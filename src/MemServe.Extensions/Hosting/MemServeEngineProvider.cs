@@ -1,12 +1,11 @@
 using System.Diagnostics;
-using MemServe.Engine;
 using MemServe.Model;
 using Microsoft.Extensions.Logging;
 
 namespace MemServe.Extensions;
 
 /// <summary>
-/// Owns one registered engine: loads the model and creates the engine once, on first use or when the
+/// Owns one registered engine (or cluster, see <see cref="MemServeEngineFactory"/>): creates it once, on first use or when the
 /// hosted service starts, and disposes it when the host stops or the container is disposed. Thread-safe;
 /// every caller gets the same engine (wrapped for metrics) or the same load error.
 /// </summary>
@@ -91,6 +90,7 @@ internal sealed class MemServeEngineProvider : IAsyncDisposable
             MemServeLoadedEngine loaded = await load.ConfigureAwait(false);
             MemServeLog.EngineStopping(_logger, DisplayName, loaded.Engine.ModelInfo.Name);
             await loaded.Engine.DisposeAsync().ConfigureAwait(false);
+            loaded.SharedWeights?.Dispose(); // after the instances that read them
         }
         catch (Exception) when (load.IsFaulted)
         {
@@ -125,25 +125,11 @@ internal sealed class MemServeEngineProvider : IAsyncDisposable
     {
         long start = Stopwatch.GetTimestamp();
         MemServeLog.EngineLoading(_logger, DisplayName, _options.ModelPath ?? DefaultModel.Name);
-        LoadedModel model = LoadedModel.Load(_options.ModelPath);
-        LlmEngine engine;
-        try
-        {
-            LlmEngineOptions engineOptions = _options.ToEngineOptions(model.Weights.TotalBytes, model.Name, _timeProvider) with
-            {
-                OwnsWeights = true,
-            };
-            engine = LlmEngine.Create(model.Config, model.Weights, model.Tokenizer, engineOptions, _loggerFactory);
-        }
-        catch
-        {
-            model.Dispose();
-            throw;
-        }
-        var metered = new MeteredLlmEngine(engine, _metrics);
+        MemServeEngineParts parts = MemServeEngineFactory.Create(_options, _timeProvider, _loggerFactory);
+        var metered = new MeteredLlmEngine(parts.Engine, _metrics);
         _metrics.Register(metered);
-        MemServeLog.EngineLoaded(_logger, DisplayName, engine.ModelInfo.Name, engine.ModelInfo.ParameterCount,
+        MemServeLog.EngineLoaded(_logger, DisplayName, parts.Engine.ModelInfo.Name, parts.Engine.ModelInfo.ParameterCount,
             Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        return new MemServeLoadedEngine(metered, model.Directory, _timeProvider.GetUtcNow());
+        return new MemServeLoadedEngine(metered, parts.ModelDirectory, _timeProvider.GetUtcNow(), parts.SharedWeights);
     }
 }

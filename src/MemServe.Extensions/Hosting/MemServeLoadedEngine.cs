@@ -12,8 +12,10 @@ internal sealed class MemServeLoadedEngine
     /// <param name="engine">The engine as the container hands it out (metered).</param>
     /// <param name="modelDirectory">The model folder, or null for the embedded default model.</param>
     /// <param name="loadedAt">When loading finished (the <c>created</c> time of <c>/v1/models</c>).</param>
-    public MemServeLoadedEngine(ILlmEngine engine, string? modelDirectory, DateTimeOffset loadedAt)
+    /// <param name="sharedWeights">Weights shared by a cluster's in-process instances, disposed by the owner after the engine.</param>
+    public MemServeLoadedEngine(ILlmEngine engine, string? modelDirectory, DateTimeOffset loadedAt, IDisposable? sharedWeights = null)
     {
+        SharedWeights = sharedWeights;
         Engine = engine;
         ModelDirectory = modelDirectory;
         LoadedAt = loadedAt;
@@ -27,6 +29,9 @@ internal sealed class MemServeLoadedEngine
 
     /// <summary>The model folder, or null for the embedded default model.</summary>
     public string? ModelDirectory { get; }
+
+    /// <summary>Weights shared by a cluster's in-process instances (null otherwise); disposed after <see cref="Engine"/>.</summary>
+    public IDisposable? SharedWeights { get; }
 
     /// <summary>When loading finished.</summary>
     public DateTimeOffset LoadedAt { get; }
