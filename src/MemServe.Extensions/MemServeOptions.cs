@@ -70,6 +70,37 @@ public sealed class MemServeOptions
     /// <summary>Transforms applied in order to the engine options built from the settings above.</summary>
     internal List<Func<LlmEngineOptions, LlmEngineOptions>> EngineConfigurators { get; } = [];
 
+    /// <summary>Transforms applied in order to the cluster options built from <see cref="Cluster"/>.</summary>
+    internal List<Func<MemServe.Cluster.LlmClusterOptions, MemServe.Cluster.LlmClusterOptions>> ClusterConfigurators { get; } = [];
+
+    /// <summary>Transforms applied in order to the connection options of every remote instance.</summary>
+    internal List<Func<MemServe.Cluster.Remote.RemoteEngineOptions, MemServe.Cluster.Remote.RemoteEngineOptions>> RemoteConfigurators { get; } = [];
+
+    /// <summary>The KV transport between in-process instances; null is the in-process adapter.</summary>
+    internal MemServe.Cluster.KvLinkFactory? KvLinks { get; set; }
+
+    /// <summary>The cluster options: <see cref="Cluster"/>'s names, then every <c>ConfigureCluster</c> callback.</summary>
+    internal MemServe.Cluster.LlmClusterOptions ToClusterOptions(TimeProvider timeProvider)
+    {
+        MemServe.Cluster.LlmClusterOptions options = Cluster.ToClusterOptions(timeProvider);
+        foreach (var configure in ClusterConfigurators)
+        {
+            options = configure(options) ?? throw new InvalidOperationException("A ConfigureCluster callback returned null.");
+        }
+        return options;
+    }
+
+    /// <summary>The connection options of every remote instance (TCP transport, timeouts, health probes).</summary>
+    internal MemServe.Cluster.Remote.RemoteEngineOptions ToRemoteOptions()
+    {
+        var options = new MemServe.Cluster.Remote.RemoteEngineOptions();
+        foreach (var configure in RemoteConfigurators)
+        {
+            options = configure(options) ?? throw new InvalidOperationException("A ConfigureRemoteInstances callback returned null.");
+        }
+        return options;
+    }
+
     /// <summary>The engine options these settings describe, for a model whose weights take
     /// <paramref name="weightBytes"/>; the caller sets ownership. <paramref name="instanceId"/> names a cluster
     /// instance's own disk-tier subfolder.</summary>

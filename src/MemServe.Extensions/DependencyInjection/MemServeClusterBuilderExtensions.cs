@@ -40,4 +40,45 @@ public static class MemServeClusterBuilderExtensions
         if (endpoints.Length == 0) throw new ArgumentException("Give at least one HOST:PORT.", nameof(endpoints));
         return builder.UseCluster(c => c.RemoteEndpoints.AddRange(endpoints));
     }
+
+    /// <summary>
+    /// Sets the KV transport between in-process instances: <paramref name="links"/> creates the two ends of a
+    /// link for each transfer (the default is <c>KvLinks.InProcess</c>, one memcpy). Remote instances use the
+    /// TCP transport; tune it with <see cref="ConfigureRemoteInstances"/>.
+    /// </summary>
+    public static IMemServeBuilder UseKvTransport(this IMemServeBuilder builder, MemServe.Cluster.KvLinkFactory links)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(links);
+        builder.Services.Configure<MemServeOptions>(builder.Name, o => o.KvLinks = links);
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a transform of the cluster options after the configured names are applied, reaching every
+    /// <c>LlmClusterOptions</c> setting (routing weights, cost-model priors, prompt-tree expiry, seeded tie-breaks):
+    /// <c>b.ConfigureCluster(o =&gt; o with { TreeEntryTtl = TimeSpan.FromMinutes(1) })</c>. Runs in registration order.
+    /// </summary>
+    public static IMemServeBuilder ConfigureCluster(this IMemServeBuilder builder,
+        Func<MemServe.Cluster.LlmClusterOptions, MemServe.Cluster.LlmClusterOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.Configure<MemServeOptions>(builder.Name, o => o.ClusterConfigurators.Add(configure));
+        return builder;
+    }
+
+    /// <summary>
+    /// Adds a transform of the connection options of every remote instance — the TCP transport
+    /// (<c>Transport</c>: timeouts, connect attempts, buffer thresholds), health-probe interval and timeout:
+    /// <c>b.ConfigureRemoteInstances(o =&gt; o with { HealthProbeInterval = TimeSpan.FromSeconds(5) })</c>.
+    /// </summary>
+    public static IMemServeBuilder ConfigureRemoteInstances(this IMemServeBuilder builder,
+        Func<MemServe.Cluster.Remote.RemoteEngineOptions, MemServe.Cluster.Remote.RemoteEngineOptions> configure)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(configure);
+        builder.Services.Configure<MemServeOptions>(builder.Name, o => o.RemoteConfigurators.Add(configure));
+        return builder;
+    }
 }

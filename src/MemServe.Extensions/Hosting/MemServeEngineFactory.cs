@@ -57,7 +57,7 @@ internal static class MemServeEngineFactory
                 LlmEngine engine = LlmEngine.Create(model.Config, model.Weights, model.Tokenizer, engineOptions, loggerFactory);
                 try
                 {
-                    instances.Add(new LocalEngineInstance(id, role, engine));
+                    instances.Add(new LocalEngineInstance(id, role, engine, options.KvLinks));
                 }
                 catch
                 {
@@ -65,7 +65,7 @@ internal static class MemServeEngineFactory
                     throw;
                 }
             }
-            return Wrap(new LlmCluster(instances, cluster.ToClusterOptions(timeProvider), loggerFactory), cluster);
+            return Wrap(new LlmCluster(instances, options.ToClusterOptions(timeProvider), loggerFactory), cluster);
         }
         catch
         {
@@ -80,9 +80,10 @@ internal static class MemServeEngineFactory
         var instances = new List<IEngineInstance>(cluster.RemoteEndpoints.Count);
         try
         {
+            RemoteEngineOptions remoteOptions = options.ToRemoteOptions();
             foreach (string endpoint in cluster.RemoteEndpoints)
-                instances.Add(RemoteEngine.ConnectAsync(endpoint.Trim()).GetAwaiter().GetResult());
-            return Wrap(new LlmCluster(instances, cluster.ToClusterOptions(timeProvider), loggerFactory), cluster);
+                instances.Add(RemoteEngine.ConnectAsync(endpoint.Trim(), remoteOptions with { InstanceId = null }).GetAwaiter().GetResult());
+            return Wrap(new LlmCluster(instances, options.ToClusterOptions(timeProvider), loggerFactory), cluster);
         }
         catch
         {

@@ -42,6 +42,33 @@ public sealed class ClusterAndPrefixCacheRegistrationTests
     }
 
     [Fact]
+    public async Task KvTransportAndClusterOptions_ArePluggedThroughTheBuilder()
+    {
+        int links = 0;
+        string? routingSeen = null;
+        await using ServiceProvider clustered = EngineServices.Build(s => s.AddMemServe(TestSettings.Apply)
+            .UseCluster(c => c.Instances = 2)
+            .UseDisaggregation(DisaggregationStrategies.PdBasic)
+            .UseKvTransport((from, to) =>
+            {
+                Interlocked.Increment(ref links);
+                return KvLinks.InProcess(from, to);
+            })
+            .ConfigureCluster(o =>
+            {
+                routingSeen = o.Routing;
+                return o with { Routing = RoutingPolicies.RoundRobin };
+            }));
+
+        ChatResponse response = await clustered.GetRequiredService<IChatClient>().GetResponseAsync(s_short, Greedy(3));
+
+        Assert.Equal(3, response.Usage?.OutputTokenCount);
+        Assert.True(links > 0, "the prefill-to-decode KV handoff must go through the registered transport");
+        Assert.Equal(RoutingPolicies.PromptTree, routingSeen);
+        Assert.Equal(RoutingPolicies.RoundRobin, Cluster(clustered.GetRequiredService<ILlmEngine>()).Router(InstanceRole.Prefill).Policy.Name);
+    }
+
+    [Fact]
     public async Task RemoteInstance_OnLoopback_AnswersWithTheSameGreedyTextAsOneEngine()
     {
         LoadedModel model = LoadedModel.Default();
