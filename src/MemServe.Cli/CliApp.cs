@@ -20,6 +20,7 @@ internal static class CliApp
                           [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--seed S]
                           [--ignore-eos] [--stop TEXT] [--json]
                           [--instances N] [--disaggregation colocated|pd-basic|pd-caching-1|pd-caching-2|pd-caching-3]
+                          [--kv-transfer aggregated|by-layer]
                           [--routing round-robin|least-loaded|session-affinity|prompt-tree]   (an in-process cluster)
                           [--remote HOST:PORT,...]   (serve-instance processes instead of a local model; several form a cluster)
           logits          --prompt-ids 1,2,3 [--top K] [--all] [--json]

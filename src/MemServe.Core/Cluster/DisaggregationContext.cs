@@ -26,6 +26,9 @@ public sealed class DisaggregationContext
     /// <summary>The prompt's token ids.</summary>
     public ReadOnlyMemory<int> PromptTokens { get; }
 
+    /// <summary>The cluster's settings.</summary>
+    internal LlmClusterOptions Options => _cluster.Options;
+
     /// <summary>The cluster's time source.</summary>
     public TimeProvider Time => _cluster.Options.TimeProvider;
 

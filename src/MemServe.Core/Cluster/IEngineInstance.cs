@@ -13,8 +13,9 @@ namespace MemServe.Cluster;
 /// Operations by role: a colocated instance serves <see cref="GenerateAsync"/>; a prefill instance serves
 /// <see cref="PrefillAsync"/>; a decode instance serves <see cref="DecodeAsync"/>. Any instance can export
 /// (<see cref="ExportCachedAsync"/>) and import (<see cref="ImportAsync"/>) cached prefixes, which is how KV moves
-/// between instances outside a request (prompt-tree moves, PD-Caching-3 write-back). KV always travels as one
-/// aggregated frame per transfer over an <see cref="Transport.IKvTransport"/> link; the receiver allocates, lands
+/// between instances outside a request (prompt-tree moves, PD-Caching-3 write-back). Through this interface KV travels as one
+/// aggregated frame per transfer over an <see cref="Transport.IKvTransport"/> link (local instances can also stream a
+/// prefill by layer: <see cref="LlmClusterOptions.KvTransferMode"/>); the receiver allocates, lands
 /// the data, and only then publishes or uses it. A failed transfer leaves nothing half-published on either side.
 /// </remarks>
 public interface IEngineInstance : IInstanceView, IAsyncDisposable

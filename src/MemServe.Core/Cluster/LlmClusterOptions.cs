@@ -12,6 +12,14 @@ public sealed record LlmClusterOptions
     /// <summary>Settings of the routing policies. Decode routing never proposes KV moves.</summary>
     public RoutingPolicyOptions RoutingOptions { get; init; } = new();
 
+    /// <summary>How the PD strategies move a prompt's KV from the prefill to the decode instance. Default
+    /// <see cref="KvTransferMode.Aggregated"/>. <see cref="KvTransferMode.ByLayer"/> needs local instances on both
+    /// sides (others fall back to aggregated).</summary>
+    public KvTransferMode KvTransferMode { get; init; } = KvTransferMode.Aggregated;
+
+    /// <summary>Layers per frame (and per forward group) in <see cref="KvTransferMode.ByLayer"/> mode. Default 1.</summary>
+    public int KvLayersPerFrame { get; init; } = 1;
+
     /// <summary>Cost-model priors. Default <see cref="CostModelOptions"/>' defaults.</summary>
     public CostModelOptions CostModel { get; init; } = new();
 

@@ -110,6 +110,58 @@ public sealed class LocalEngineInstance : IEngineInstance, IPromptTreeObserver
         }
     }
 
+    /// <summary>By-layer decode side, before the prefill runs: allocates the prompt's blocks (keeping the ones cached
+    /// here when <paramref name="useCache"/>) and starts receiving the frames a prefill on <paramref name="sourceId"/>
+    /// will stream (<see cref="PrefillByLayerAsync"/>). Dispose the landing unless <see cref="DecodeLandedAsync"/> took it.</summary>
+    internal async Task<ByLayerLanding> BeginByLayerLandingAsync(GenerationRequest request, string sourceId, bool useCache)
+    {
+        int[] prompt = _engine.Validate(request);
+        KvLanding landing = await _engine.Kv.BeginLandingAsync(prompt, _engine.Storage.Layout.BlocksFor(prompt.Length), useCache)
+            .ConfigureAwait(false);
+        (IKvTransport senderEnd, IKvTransport receiverEnd) = _links(sourceId, Id);
+        return new ByLayerLanding(_engine.Kv, prompt, landing, senderEnd, receiverEnd, Interlocked.Increment(ref s_transferIds));
+    }
+
+    /// <summary>By-layer prefill side: runs the prefill with the step that completes the prompt in groups of
+    /// <paramref name="layersPerGroup"/> layers, streaming each group's KV into <paramref name="landing"/> as it is done.</summary>
+    internal async Task<PrefillResult> PrefillByLayerAsync(PrefillRequest request, ByLayerLanding landing, int layersPerGroup,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        LayerStream? stream = landing.Landing.MissingBlocks == 0 ? null : _engine.Kv.CreateLayerStream(landing.SenderEnd,
+            landing.TransferId, landing.Landing.HeldBlocks, landing.Landing.Hold.Blocks.Length, layersPerGroup);
+        landing.Sending = stream?.Completion;
+        PrefillOutput output = await _engine.Kv.PrefillAsync(request.Request, request.UseCache, cancellationToken, stream).ConfigureAwait(false);
+        return new PrefillResult(output.FirstToken, output.Kv.TokenCount, output.CachedPromptTokens,
+            new LocalKvSource(Id, _engine.Kv, output.Kv), output.GeneratorState, output.PrefillTime);
+    }
+
+    /// <summary>By-layer decode side, after the prefill: waits until every layer landed, publishes (with
+    /// <see cref="DecodeRequest.UseCache"/>) and decodes as <see cref="DecodeAsync"/>. Takes over the landing.</summary>
+    internal async IAsyncEnumerable<GenerationUpdate> DecodeLandedAsync(DecodeRequest request, ByLayerLanding landing,
+        [EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        await landing.CompleteAsync(cancellationToken).ConfigureAwait(false);
+        KvLanding landed = landing.Landing;
+        try
+        {
+            await _engine.Kv.PublishAsync(landed, landing.Prompt, request.UseCache).ConfigureAwait(false);
+        }
+        catch
+        {
+            await landing.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        landing.HandedOver = true;
+        int held = Math.Min(landing.Prompt.Length, landed.HeldBlocks * BlockTokens);
+        await foreach (GenerationUpdate update in _engine.Kv.DecodeAsync(request.Request, request.FirstToken, request.GeneratorState,
+            landed, request.UseCache, held, cancellationToken).ConfigureAwait(false))
+        {
+            yield return update;
+        }
+    }
+
     /// <inheritdoc />
     public async Task<IKvSource> ExportCachedAsync(ReadOnlyMemory<int> tokens, CancellationToken cancellationToken = default)
     {
@@ -240,5 +292,82 @@ public sealed class LocalEngineInstance : IEngineInstance, IPromptTreeObserver
                 if (at >= 0) owner._handlers = [.. owner._handlers[..at], .. owner._handlers[(at + 1)..]];
             }
         }
+    }
+}
+
+/// <summary>
+/// A by-layer transfer into a local engine: the decode side's blocks allocated before the prefill, the link both
+/// sides use, and the receive running from the start. Until handed over, disposal cancels whatever is still under
+/// way, waits for it, and frees the blocks: a failed transfer publishes nothing.
+/// </summary>
+internal sealed class ByLayerLanding : IAsyncDisposable
+{
+    private readonly EngineKv _kv;
+    private readonly IKvTransport _receiverEnd;
+    private readonly CancellationTokenSource _cancel = new();
+    private readonly Task<KvTransferResult>? _receive;
+    private int _disposed;
+
+    public ByLayerLanding(EngineKv kv, int[] prompt, KvLanding landing, IKvTransport senderEnd, IKvTransport receiverEnd, long transferId)
+    {
+        _kv = kv;
+        Prompt = prompt;
+        Landing = landing;
+        SenderEnd = senderEnd;
+        _receiverEnd = receiverEnd;
+        TransferId = transferId;
+        if (landing.MissingBlocks > 0) _receive = kv.ReceiveAsync(landing, receiverEnd, transferId, _cancel.Token);
+    }
+
+    public int[] Prompt { get; }
+
+    public KvLanding Landing { get; }
+
+    public IKvTransport SenderEnd { get; }
+
+    public long TransferId { get; }
+
+    /// <summary>The prefill side's sender, once it has one.</summary>
+    public Task? Sending { get; set; }
+
+    /// <summary>The decode request owns the landed blocks.</summary>
+    public bool HandedOver { get; set; }
+
+    /// <summary>Waits until every layer landed; throws (having freed everything) when the transfer failed.</summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (_receive is null) return;
+            KvTransferResult result = await _receive.WaitAsync(cancellationToken).ConfigureAwait(false);
+            Exception? sendError = null;
+            if (!result.Completed) await SenderEnd.DisposeAsync().ConfigureAwait(false);
+            try { if (Sending is not null) await Sending.ConfigureAwait(false); }
+            catch (Exception ex) { sendError = ex; }
+            if (result.Completed) return;
+            Exception cause = sendError ?? result.Error ?? new KvTransportException(TransportErrorKind.PeerGone, "The transfer ended early.");
+            if (cause is OperationCanceledException) throw cause;
+            throw new KvTransportException(cause is KvTransportException k ? k.Kind : TransportErrorKind.PeerGone,
+                $"By-layer KV transfer {TransferId} failed ({Landing.MissingBlocks} blocks): {cause.Message}", cause);
+        }
+        catch
+        {
+            await DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
+        await _cancel.CancelAsync().ConfigureAwait(false);
+        await SenderEnd.DisposeAsync().ConfigureAwait(false);
+        try { if (_receive is not null) await _receive.ConfigureAwait(false); }
+        catch (Exception) { /* reported by CompleteAsync when anyone asked */ }
+        try { if (Sending is not null) await Sending.ConfigureAwait(false); }
+        catch (Exception) { /* ditto */ }
+        await _receiverEnd.DisposeAsync().ConfigureAwait(false);
+        _cancel.Dispose();
+        if (!HandedOver) await _kv.ReleaseAsync(Landing.Hold).ConfigureAwait(false);
     }
 }

@@ -22,20 +22,38 @@ internal sealed class PdStrategy(string name, int level) : IDisaggregationStrate
         RoutedInstance prefill = context.Route(InstanceRole.Prefill);
         RoutedInstance? decode = null;
         PrefillResult? prompt = null;
+        ByLayerLanding? landing = null;
         try
         {
             if (level >= 1) await context.ApplyMoveAsync(prefill, cancellationToken).ConfigureAwait(false);
-            prompt = await prefill.Instance.PrefillAsync(new PrefillRequest(context.Request, UseCache: level >= 1), cancellationToken)
-                .ConfigureAwait(false);
+            var prefillRequest = new PrefillRequest(context.Request, UseCache: level >= 1);
+            bool byLayer = false;
+            if (context.Options.KvTransferMode == KvTransferMode.ByLayer && prefill.Instance is LocalEngineInstance localPrefill)
+            {
+                // By layer: the decode side is chosen and its blocks allocated first, so the prefill can stream into them.
+                decode = context.Route(InstanceRole.Decode);
+                if (decode.Instance is LocalEngineInstance localDecode)
+                {
+                    byLayer = true;
+                    landing = await localDecode.BeginByLayerLandingAsync(context.Request, prefill.Instance.Id, useCache: level >= 2)
+                        .ConfigureAwait(false);
+                    prompt = await localPrefill.PrefillByLayerAsync(prefillRequest, landing, context.Options.KvLayersPerFrame,
+                        cancellationToken).ConfigureAwait(false);
+                }
+            }
+            prompt ??= await prefill.Instance.PrefillAsync(prefillRequest, cancellationToken).ConfigureAwait(false);
             context.PrefillDone(prefill, prompt.PrefillTime);
             context.Completed(prefill);
             context.CachedPromptTokens = prompt.CachedPromptTokens;
             context.RecordInstance(prefill.Instance, "prefill", prompt.CachedPromptTokens);
 
-            decode = context.Route(InstanceRole.Decode);
+            decode ??= context.Route(InstanceRole.Decode);
             var request = new DecodeRequest(context.Request, prompt.FirstToken, prompt.GeneratorState, UseCache: level >= 2);
             List<int>? output = level >= 3 ? [] : null;
-            await foreach (GenerationUpdate update in decode.Instance.DecodeAsync(request, prompt.Kv, cancellationToken).ConfigureAwait(false))
+            IAsyncEnumerable<GenerationUpdate> updates = byLayer
+                ? ((LocalEngineInstance)decode.Instance).DecodeLandedAsync(request, landing!, cancellationToken)
+                : decode.Instance.DecodeAsync(request, prompt.Kv, cancellationToken);
+            await foreach (GenerationUpdate update in updates.ConfigureAwait(false))
             {
                 if (prompt is not null)
                 {
@@ -54,6 +72,7 @@ internal sealed class PdStrategy(string name, int level) : IDisaggregationStrate
         }
         finally
         {
+            if (landing is not null) await landing.DisposeAsync().ConfigureAwait(false);
             if (prompt is not null) await prompt.DisposeAsync().ConfigureAwait(false);
             context.Completed(prefill);
             if (decode is not null) context.Completed(decode);

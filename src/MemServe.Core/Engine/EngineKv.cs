@@ -19,15 +19,46 @@ internal sealed class EngineKv(LlmEngine engine)
 
     /// <summary>Runs the prompt of <paramref name="request"/>, samples its first token and returns it with a hold
     /// on the prompt's blocks (the caller releases it). With <paramref name="useCache"/> the prompt reuses and
-    /// publishes cached prefixes.</summary>
-    public async Task<PrefillOutput> PrefillAsync(GenerationRequest request, bool useCache, CancellationToken cancellationToken)
+    /// publishes cached prefixes. With <paramref name="stream"/> the step that completes the prompt streams its KV layer group by layer group.</summary>
+    public async Task<PrefillOutput> PrefillAsync(GenerationRequest request, bool useCache, CancellationToken cancellationToken,
+        LayerStream? stream = null)
     {
-        int[] prompt = engine.Validate(request);
-        var handoff = new PrefillHandoff();
-        Sequence sequence = engine.CreateSequence(request, prompt, useCache, handoff);
-        await engine.AdmitAsync(sequence, request.WaitForAdmission, cancellationToken).ConfigureAwait(false);
+        var handoff = new PrefillHandoff { Stream = stream };
+        Sequence sequence;
+        try
+        {
+            int[] prompt = engine.Validate(request);
+            sequence = engine.CreateSequence(request, prompt, useCache, handoff);
+            await engine.AdmitAsync(sequence, request.WaitForAdmission, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            handoff.Fail(ex);
+            throw;
+        }
         using (cancellationToken.Register(() => engine.Loop.Abandon(sequence)))
             return await handoff.Task.ConfigureAwait(false);
+    }
+
+    /// <summary>A by-layer stream of blocks [<paramref name="fromBlock"/>, <paramref name="totalBlocks"/>) of a coming
+    /// prefill over <paramref name="link"/>; pass it to <see cref="PrefillAsync"/>.</summary>
+    public LayerStream CreateLayerStream(IKvTransport link, long transferId, int fromBlock, int totalBlocks, int layersPerGroup) =>
+        new(link, transferId, fromBlock, totalBlocks, layersPerGroup, engine.Storage, engine.Pool, ReleaseBlocksAsync);
+
+    private async Task ReleaseBlocksAsync(int[] blocks)
+    {
+        try
+        {
+            await engine.Loop.InvokeAsync(() =>
+            {
+                foreach (int block in blocks) engine.Pool.Release(block);
+                return true;
+            }).ConfigureAwait(false);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The engine stopped; its pool is gone with it.
+        }
     }
 
     /// <summary>Holds the longest cached prefix of <paramref name="tokens"/> (full blocks, brought onto the

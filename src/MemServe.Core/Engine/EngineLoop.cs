@@ -165,7 +165,7 @@ internal sealed class EngineLoop : IDisposable
     {
         try
         {
-            return _runner.Forward(batch.Forward, _layers);
+            return HasStartingStream(batch) ? ForwardStreaming(batch) : _runner.Forward(batch.Forward, _layers);
         }
         catch (Exception ex)
         {
@@ -177,6 +177,46 @@ internal sealed class EngineLoop : IDisposable
             }
             return null;
         }
+    }
+
+    // A prefill-only request with a by-layer stream whose prompt completes in this step.
+    private static bool HasStartingStream(StepBatch batch)
+    {
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (batch.Forward.Sequences[i].NeedsLogits && !batch[i].IsAbandoned && batch[i].Handoff?.Stream is { Started: false })
+                return true;
+        }
+        return false;
+    }
+
+    // Runs the step in layer groups; after each group the streaming requests' finished layers go to their senders,
+    // which send them (off this thread) while the next groups compute.
+    private ForwardOutput ForwardStreaming(StepBatch batch)
+    {
+        var streams = new List<LayerStream>(1);
+        for (int i = 0; i < batch.Count; i++)
+        {
+            if (batch.Forward.Sequences[i].NeedsLogits && !batch[i].IsAbandoned && batch[i].Handoff?.Stream is { Started: false } stream)
+            {
+                stream.Begin(batch[i].Blocks.Array.AsSpan(0, batch[i].Blocks.Count));
+                streams.Add(stream);
+            }
+        }
+        int group = streams[0].LayersPerGroup;
+        ForwardOutput output;
+        HiddenStates? hidden = null;
+        int start = _layers.Start;
+        do
+        {
+            var range = new LayerRange(start, Math.Min(_layers.End, start + group));
+            output = _runner.Forward(batch.Forward, range, hidden);
+            hidden = output.Hidden;
+            foreach (LayerStream stream in streams) stream.Publish(range, range.End == _layers.End);
+            start = range.End;
+        }
+        while (start < _layers.End);
+        return output;
     }
 
     private void Postprocess(StepBatch batch, ForwardOutput output)

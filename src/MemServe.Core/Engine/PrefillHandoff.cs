@@ -14,8 +14,15 @@ internal sealed class PrefillHandoff
     /// <summary>Delivers the result; false (and the caller must release the hold) when the task already ended.</summary>
     public bool Complete(PrefillOutput output) => _done.TrySetResult(output);
 
-    /// <summary>Fails the request.</summary>
-    public void Fail(Exception error) => _done.TrySetException(error);
+    /// <summary>When set, the step that completes the prompt runs in layer groups and streams each group's KV.</summary>
+    public LayerStream? Stream { get; init; }
+
+    /// <summary>Fails the request (and its stream).</summary>
+    public void Fail(Exception error)
+    {
+        Stream?.Fail(error);
+        _done.TrySetException(error);
+    }
 }
 
 /// <summary>What a prefill-only request produced on one engine.</summary>

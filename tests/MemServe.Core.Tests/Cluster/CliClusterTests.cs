@@ -55,6 +55,24 @@ public class CliClusterTests
     }
 
     [Theory]
+    [InlineData("pd-basic")]
+    [InlineData("pd-caching-2")]
+    public void By_layer_kv_transfer_gives_the_single_engine_outputs(string disaggregation)
+    {
+        using var dir = new TempDirectory();
+        string file = RequestFile(dir);
+        List<JsonElement> single = CliRunner.RunJsonLines("generate", "--requests", file, "--sequential", "--json", "--threads", "1");
+
+        List<JsonElement> cluster = CliRunner.RunJsonLines("generate", "--requests", file, "--sequential", "--json", "--threads", "1",
+            "--instances", "2", "--disaggregation", disaggregation, "--kv-transfer", "by-layer");
+
+        Assert.Equal(3, cluster.Count);
+        for (int i = 0; i < 3; i++)
+            Assert.Equal(CliRunner.Ids(single[i].GetProperty("output_ids")), CliRunner.Ids(cluster[i].GetProperty("output_ids")));
+    }
+
+    [Theory]
+    [InlineData("--kv-transfer", "sideways")]
     [InlineData("--disaggregation", "pd-magic")]
     [InlineData("--routing", "random")]
     [InlineData("--instances", "0")]
