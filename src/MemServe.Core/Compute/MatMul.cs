@@ -141,7 +141,9 @@ internal sealed unsafe class MatMul
                 Q8Kernels.Rows(w, job->Xq, job->Xs, job->Tokens, t.Y, t.YStride, lo, hi);
                 break;
             default:
-                if (job->Tokens < 4)
+                // In-register widening for decode: 1..3 tokens (GEMV) and batched decode (the 8 × 2 tile widens each
+                // weight vector once per 8 tokens, cheaper than converting tiles); converted tiles for prefill.
+                if (job->Tokens < 4 || (job->Tokens > 4 && job->Tokens <= MatMulKernels.MaxWideTokens && MatMulKernels.Wide8))
                 {
                     MatMulKernels.Rows<F16Loader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
                 }

@@ -21,6 +21,13 @@ internal static unsafe class MatMulKernels
     /// kernel (4 × 2, no blocking). A switch for interleaved A/B benchmarks only.</summary>
     internal static bool WideTile { get; set; } = true;
 
+    /// <summary>Most tokens for which groups of 8 tokens × 2 rows are used (batched decode); more use 4 × 4.</summary>
+    internal const int MaxWideTokens = 16;
+
+    /// <summary>Use the 8 × 2 tile for 5..<see cref="MaxWideTokens"/> tokens (default); false is the 4 × 4 tile
+    /// there too. A switch for interleaved A/B benchmarks only.</summary>
+    internal static bool Wide8 { get; set; } = true;
+
     /// <summary>
     /// Computes rows [<paramref name="rowBegin"/>, <paramref name="rowEnd"/>) of the output for all
     /// <paramref name="tokens"/> tokens. <paramref name="w"/> points at row 0 of a matrix with
@@ -30,13 +37,28 @@ internal static unsafe class MatMulKernels
         float* y, int yStride, int rowBegin, int rowEnd)
         where L : struct, IRowLoader
     {
-        // Row blocks of about RowBlockBytes stay in L2 while every group of 4 tokens passes over them.
+        // Row blocks of about RowBlockBytes stay in L2 while every token group passes over them.
         int rowBlock = WideTile ? Math.Max(4, (int)(RowBlockBytes / rowBytes) & ~3) : Math.Max(1, rowEnd - rowBegin);
-        int groups = tokens & ~3;
+        // Batched decode (5..MaxWideTokens tokens): groups of 8 tokens × 2 rows, so each weight vector is loaded
+        // (and widened) once per 8 tokens; the first group of a row block is the one pass that reads it from DRAM.
+        bool wide8 = Wide8 && WideTile && Vector512.IsHardwareAccelerated && tokens > 4 && tokens <= MaxWideTokens;
+        int groups8 = wide8 ? tokens & ~7 : 0;
+        int groups = groups8 + ((tokens - groups8) & ~3);
         for (int rb = rowBegin; rb < rowEnd && groups > 0; rb += rowBlock)
         {
             int re = Math.Min(rowEnd, rb + rowBlock);
-            for (int tg = 0; tg < groups; tg += 4)
+            for (int tg = 0; tg < groups8; tg += 8)
+            {
+                float* x0 = x + (long)tg * xStride;
+                float* y0 = y + (long)tg * yStride;
+                int r = rb;
+                for (; r + 2 <= re; r += 2) Dot8x2<L>(w + r * rowBytes, rowBytes, n, x0, xStride, y0 + r, yStride, tg == 0);
+                for (; r < re; r++)
+                {
+                    for (int j = 0; j < 8; j++) y0[(long)j * yStride + r] = Dot1x1<L>(w + r * rowBytes, x0 + (long)j * xStride, n);
+                }
+            }
+            for (int tg = groups8; tg < groups; tg += 4)
             {
                 float* x0 = x + (long)tg * xStride;
                 float* y0 = y + (long)tg * yStride;
@@ -54,19 +76,91 @@ internal static unsafe class MatMulKernels
                     for (int j = 0; j < 4; j++) y0[(long)j * yStride + r] = Dot1x1<L>(w + r * rowBytes, x0 + (long)j * xStride, n);
                 }
             }
-        }
-        int t = groups;
-        for (; t < tokens; t++)
-        {
-            float* xt = x + (long)t * xStride;
-            float* yt = y + (long)t * yStride;
-            int r = rowBegin;
-            for (; r + 4 <= rowEnd; r += 4)
+            if (wide8)
             {
-                Dot1x4<L>(w + r * rowBytes, rowBytes, n, xt, yt + r);
+                // Leftover tokens (< 4) while the row block is still in L2, not in another pass over DRAM.
+                for (int t = groups; t < tokens; t++) Gemv<L>(w, rowBytes, n, x + (long)t * xStride, y + (long)t * yStride, rb, re);
             }
-            for (; r < rowEnd; r++) yt[r] = Dot1x1<L>(w + r * rowBytes, xt, n);
         }
+        for (int t = wide8 ? tokens : groups; t < tokens; t++)
+        {
+            Gemv<L>(w, rowBytes, n, x + (long)t * xStride, y + (long)t * yStride, rowBegin, rowEnd);
+        }
+    }
+
+    private static void Gemv<L>(byte* w, long rowBytes, int n, float* xt, float* yt, int rowBegin, int rowEnd) where L : struct, IRowLoader
+    {
+        int r = rowBegin;
+        for (; r + 4 <= rowEnd; r += 4) Dot1x4<L>(w + r * rowBytes, rowBytes, n, xt, yt + r);
+        for (; r < rowEnd; r++) yt[r] = Dot1x1<L>(w + r * rowBytes, xt, n);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot8x2<L>(byte* w0, long rowBytes, int n, float* x0, int xs, float* y, int ys, bool prefetch) where L : struct, IRowLoader
+    {
+        // One running activation pointer stepped by the token stride: eight token pointers plus the loop state
+        // exceed the 16 general registers, and the JIT then reloads pointers from the stack in the loop.
+        byte* w1 = w0 + rowBytes;
+        Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default;
+        Vector512<float> a20 = default, a21 = default, a30 = default, a31 = default;
+        Vector512<float> a40 = default, a41 = default, a50 = default, a51 = default;
+        Vector512<float> a60 = default, a61 = default, a70 = default, a71 = default;
+        int i = 0;
+        long step = 16 * (rowBytes / n);
+        byte* pf = w0 + 4 * rowBytes;
+        for (; i + 16 <= n; i += 16)
+        {
+            if (prefetch)
+            {
+                Sse.Prefetch0(pf);
+                Sse.Prefetch0(pf + rowBytes);
+                pf += step;
+            }
+            Vector512<float> v0 = L.Load512(w0, i), v1 = L.Load512(w1, i);
+            float* p = x0 + i;
+            Vector512<float> b = Vector512.Load(p);
+            a00 = Vector512.FusedMultiplyAdd(v0, b, a00); a01 = Vector512.FusedMultiplyAdd(v1, b, a01);
+            p += xs; b = Vector512.Load(p);
+            a10 = Vector512.FusedMultiplyAdd(v0, b, a10); a11 = Vector512.FusedMultiplyAdd(v1, b, a11);
+            p += xs; b = Vector512.Load(p);
+            a20 = Vector512.FusedMultiplyAdd(v0, b, a20); a21 = Vector512.FusedMultiplyAdd(v1, b, a21);
+            p += xs; b = Vector512.Load(p);
+            a30 = Vector512.FusedMultiplyAdd(v0, b, a30); a31 = Vector512.FusedMultiplyAdd(v1, b, a31);
+            p += xs; b = Vector512.Load(p);
+            a40 = Vector512.FusedMultiplyAdd(v0, b, a40); a41 = Vector512.FusedMultiplyAdd(v1, b, a41);
+            p += xs; b = Vector512.Load(p);
+            a50 = Vector512.FusedMultiplyAdd(v0, b, a50); a51 = Vector512.FusedMultiplyAdd(v1, b, a51);
+            p += xs; b = Vector512.Load(p);
+            a60 = Vector512.FusedMultiplyAdd(v0, b, a60); a61 = Vector512.FusedMultiplyAdd(v1, b, a61);
+            p += xs; b = Vector512.Load(p);
+            a70 = Vector512.FusedMultiplyAdd(v0, b, a70); a71 = Vector512.FusedMultiplyAdd(v1, b, a71);
+        }
+        float* x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs, x4 = x3 + xs, x5 = x4 + xs, x6 = x5 + xs, x7 = x6 + xs;
+        // Reduce to scalars before the tail (no call may see live accumulators, see Dot4x4).
+        float s00 = Vector512.Sum(a00), s01 = Vector512.Sum(a01), s10 = Vector512.Sum(a10), s11 = Vector512.Sum(a11);
+        float s20 = Vector512.Sum(a20), s21 = Vector512.Sum(a21), s30 = Vector512.Sum(a30), s31 = Vector512.Sum(a31);
+        float s40 = Vector512.Sum(a40), s41 = Vector512.Sum(a41), s50 = Vector512.Sum(a50), s51 = Vector512.Sum(a51);
+        float s60 = Vector512.Sum(a60), s61 = Vector512.Sum(a61), s70 = Vector512.Sum(a70), s71 = Vector512.Sum(a71);
+        for (; i < n; i++)
+        {
+            float v0 = L.Load1(w0, i), v1 = L.Load1(w1, i);
+            float b = x0[i]; s00 += v0 * b; s01 += v1 * b;
+            b = x1[i]; s10 += v0 * b; s11 += v1 * b;
+            b = x2[i]; s20 += v0 * b; s21 += v1 * b;
+            b = x3[i]; s30 += v0 * b; s31 += v1 * b;
+            b = x4[i]; s40 += v0 * b; s41 += v1 * b;
+            b = x5[i]; s50 += v0 * b; s51 += v1 * b;
+            b = x6[i]; s60 += v0 * b; s61 += v1 * b;
+            b = x7[i]; s70 += v0 * b; s71 += v1 * b;
+        }
+        y[0] = s00; y[1] = s01;
+        y += ys; y[0] = s10; y[1] = s11;
+        y += ys; y[0] = s20; y[1] = s21;
+        y += ys; y[0] = s30; y[1] = s31;
+        y += ys; y[0] = s40; y[1] = s41;
+        y += ys; y[0] = s50; y[1] = s51;
+        y += ys; y[0] = s60; y[1] = s61;
+        y += ys; y[0] = s70; y[1] = s71;
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

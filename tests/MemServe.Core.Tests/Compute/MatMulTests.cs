@@ -13,13 +13,15 @@ public unsafe class MatMulTests
         var data = new TheoryData<DType, int, int, int, bool, int>();
         foreach (DType dtype in new[] { DType.F32, DType.F16, DType.BF16 })
         {
-            foreach (int tokens in new[] { 1, 2, 3, 4, 5, 8, 9 })
+            foreach (int tokens in new[] { 1, 2, 3, 4, 5, 7, 8, 9, 12, 15, 16, 17 })
             {
                 data.Add(dtype, 67, 13, tokens, tokens % 2 == 1, tokens % 2 + 1);
             }
             data.Add(dtype, 75, 37, 6, true, 2);   // 16-wide, 8-wide and scalar tails
             data.Add(dtype, 7, 5, 4, false, 2);    // narrower than one vector
             data.Add(dtype, 256, 130, 1, false, 2); // GEMV over many chunks
+            data.Add(dtype, 91, 37, 14, true, 2);   // batched decode: 8 × 2 tile, 4 × 4, leftover tokens, odd rows and tails
+            data.Add(dtype, 200, 9, 16, false, 1);  // 8 × 2 tile with an odd last row
         }
         return data;
     }
