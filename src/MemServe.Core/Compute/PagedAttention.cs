@@ -238,7 +238,7 @@ internal static unsafe class PagedAttention
             scores.Store(s + c);
             m = Vector512.Max(m, scores);
         }
-        return MaxAcross(m);
+        return VectorReductions.MaxAcross(m);
     }
 
     /// <summary>s[j] = exp(s[j] - max) in place (masked -inf → 0); returns the sum.</summary>
@@ -328,14 +328,5 @@ internal static unsafe class PagedAttention
         e = Vector512.FusedMultiplyAdd(e, r, Vector512<float>.One);
         Vector512<int> scale = Vector512.ShiftLeft(Vector512.ConvertToInt32(k) + Vector512.Create(127), 23);
         return Vector512.AndNot(e * scale.AsSingle(), underflow);
-    }
-
-    private static float MaxAcross(Vector512<float> v)
-    {
-        Vector256<float> m = Vector256.Max(v.GetLower(), v.GetUpper());
-        Vector128<float> h = Vector128.Max(m.GetLower(), m.GetUpper());
-        h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1)));
-        h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2)));
-        return h.ToScalar();
     }
 }

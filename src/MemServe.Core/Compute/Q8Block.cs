@@ -36,22 +36,13 @@ internal static unsafe class Q8Block
     private static void QuantizeFull(float* x, sbyte* q, float* scale)
     {
         Vector512<float> a = Vector512.Load(x), c = Vector512.Load(x + 16);
-        float amax = MaxAcross(Vector512.MaxNative(Vector512.Abs(a), Vector512.Abs(c)));
+        float amax = VectorReductions.MaxAcross(Vector512.MaxNative(Vector512.Abs(a), Vector512.Abs(c)));
         *scale = amax / 127f;
         var inv = Vector512.Create(amax > 0f ? 127f / amax : 0f);
         Vector512<int> ia = Vector512.ConvertToInt32(Vector512.Round(a * inv));
         Vector512<int> ic = Vector512.ConvertToInt32(Vector512.Round(c * inv));
         Avx512F.ConvertToVector128SByte(ia).Store(q);
         Avx512F.ConvertToVector128SByte(ic).Store(q + 16);
-    }
-
-    private static float MaxAcross(Vector512<float> v)
-    {
-        Vector256<float> m = Vector256.Max(v.GetLower(), v.GetUpper());
-        Vector128<float> h = Vector128.Max(m.GetLower(), m.GetUpper());
-        h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(2, 3, 0, 1)));
-        h = Vector128.Max(h, Vector128.Shuffle(h, Vector128.Create(1, 0, 3, 2)));
-        return h.ToScalar();
     }
 
     /// <summary>The reference quantizer (any length up to <see cref="Size"/>; pads the block with zeros).</summary>

@@ -2,12 +2,21 @@ using System.Text;
 
 namespace MemServe.Engine;
 
-/// <summary>Builds a <see cref="GenerationResult"/> from a stream of updates (the non-streaming convenience every
-/// <see cref="ILlmEngine"/> offers). Stateless.</summary>
-internal static class GenerationCollector
+/// <summary>
+/// Builds a <see cref="GenerationResult"/> from a stream of updates: the non-streaming convenience every
+/// <see cref="ILlmEngine"/> offers, for implementations and decorators of that interface. Stateless.
+/// </summary>
+public static class GenerationCollector
 {
-    public static async Task<GenerationResult> CollectAsync(IAsyncEnumerable<GenerationUpdate> updates, CancellationToken cancellationToken)
+    /// <summary>
+    /// Reads <paramref name="updates"/> to the end and returns the collected token ids, text, and the final
+    /// update's finish reason, usage and timings. A stream that ends without a final update throws the exception
+    /// <paramref name="missingFinal"/> makes (by default an <see cref="InvalidOperationException"/>).
+    /// </summary>
+    public static async Task<GenerationResult> CollectAsync(IAsyncEnumerable<GenerationUpdate> updates,
+        CancellationToken cancellationToken, Func<Exception>? missingFinal = null)
     {
+        ArgumentNullException.ThrowIfNull(updates);
         var tokenIds = new List<int>();
         var text = new StringBuilder();
         GenerationUpdate? last = null;
@@ -18,7 +27,7 @@ internal static class GenerationCollector
             last = update;
         }
         if (last is not { FinishReason: { } reason, Usage: { } usage, Timings: { } timings })
-            throw new InvalidOperationException("The request ended without a final update.");
+            throw missingFinal?.Invoke() ?? new InvalidOperationException("The request ended without a final update.");
         return new GenerationResult(tokenIds, text.ToString(), reason, usage, timings);
     }
 }

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
-using System.Text;
 using MemServe.Engine;
 using MemServe.Tokenization;
 
@@ -52,19 +51,8 @@ internal sealed class MeteredLlmEngine : ILlmEngine
         return ObserveAsync(updates, operation, start, cancellationToken);
     }
 
-    public async Task<GenerationResult> CompleteAsync(GenerationRequest request, CancellationToken cancellationToken = default)
-    {
-        var tokenIds = new List<int>();
-        var text = new StringBuilder();
-        await foreach (GenerationUpdate update in GenerateAsync(request, cancellationToken).ConfigureAwait(false))
-        {
-            tokenIds.Add(update.TokenId);
-            text.Append(update.TextDelta);
-            if (update is { FinishReason: { } reason, Usage: { } usage, Timings: { } timings })
-                return new GenerationResult(tokenIds, text.ToString(), reason, usage, timings);
-        }
-        throw new InvalidOperationException("The request ended without a final update.");
-    }
+    public Task<GenerationResult> CompleteAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
+        GenerationCollector.CollectAsync(GenerateAsync(request, cancellationToken), cancellationToken);
 
     /// <summary>Stops the instruments observing the engine, then disposes it. Idempotent.</summary>
     public ValueTask DisposeAsync()

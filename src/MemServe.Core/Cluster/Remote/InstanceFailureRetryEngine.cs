@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using MemServe.Engine;
 using MemServe.Sampling;
 using MemServe.Tokenization;
@@ -57,21 +56,9 @@ public sealed class InstanceFailureRetryEngine : ILlmEngine
     }
 
     /// <inheritdoc />
-    public async Task<GenerationResult> CompleteAsync(GenerationRequest request, CancellationToken cancellationToken = default)
-    {
-        var tokenIds = new List<int>();
-        var text = new StringBuilder();
-        GenerationUpdate? last = null;
-        await foreach (GenerationUpdate update in GenerateAsync(request, cancellationToken).ConfigureAwait(false))
-        {
-            tokenIds.Add(update.TokenId);
-            text.Append(update.TextDelta);
-            last = update;
-        }
-        if (last is not { FinishReason: { } reason, Usage: { } usage, Timings: { } timings })
-            throw new MemServeException("The request ended without a final update.");
-        return new GenerationResult(tokenIds, text.ToString(), reason, usage, timings);
-    }
+    public Task<GenerationResult> CompleteAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
+        GenerationCollector.CollectAsync(GenerateAsync(request, cancellationToken), cancellationToken,
+            static () => new MemServeException("The request ended without a final update."));
 
     /// <inheritdoc />
     public ValueTask DisposeAsync() => _inner.DisposeAsync();

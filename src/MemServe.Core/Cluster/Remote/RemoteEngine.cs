@@ -1,6 +1,5 @@
 using System.Net;
 using System.Runtime.CompilerServices;
-using System.Text;
 using MemServe.Engine;
 using MemServe.Tokenization;
 using MemServe.Transport;
@@ -128,21 +127,9 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
     }
 
     /// <inheritdoc />
-    public async Task<GenerationResult> CompleteAsync(GenerationRequest request, CancellationToken cancellationToken = default)
-    {
-        var tokenIds = new List<int>();
-        var text = new StringBuilder();
-        GenerationUpdate? last = null;
-        await foreach (GenerationUpdate update in GenerateAsync(request, cancellationToken).ConfigureAwait(false))
-        {
-            tokenIds.Add(update.TokenId);
-            text.Append(update.TextDelta);
-            last = update;
-        }
-        if (last is not { FinishReason: { } reason, Usage: { } usage, Timings: { } timings })
-            throw new RemoteInstanceException(Id, Endpoint, $"Remote instance {Id} ({Endpoint}) ended a request without a final update.");
-        return new GenerationResult(tokenIds, text.ToString(), reason, usage, timings);
-    }
+    public Task<GenerationResult> CompleteAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
+        GenerationCollector.CollectAsync(GenerateAsync(request, cancellationToken), cancellationToken,
+            () => new RemoteInstanceException(Id, Endpoint, $"Remote instance {Id} ({Endpoint}) ended a request without a final update."));
 
     /// <summary>The last stats snapshot received (no I/O): from the latest probe answer or <see cref="GetStatsAsync"/>.</summary>
     public EngineStats GetStats() => Volatile.Read(ref _stats);
