@@ -244,6 +244,8 @@ public sealed class LlmEngine : ILlmEngine
             {
                 while (updates.TryRead(out GenerationUpdate? update))
                 {
+                    // Updates may already be buffered when the caller cancels: stop at once, don't drain them.
+                    cancellationToken.ThrowIfCancellationRequested();
                     ended = update.IsFinal;
                     yield return update;
                     if (ended) yield break;
