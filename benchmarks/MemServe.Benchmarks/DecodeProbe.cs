@@ -7,10 +7,11 @@ using MemServe.Runner;
 namespace MemServe.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release -- decode SHAPE DTYPE [tokens] [rounds] [batch] [ab]</c>: a bare runner, 2 threads.
+/// <c>dotnet run -c Release -- decode SHAPE DTYPE [tokens] [rounds] [batch] [ab|-] [context]</c>: a bare runner, 2 threads.
 /// <c>batch</c> sequences decode <c>tokens</c> steps each from an empty cache (one token per sequence per step);
 /// <c>batch</c> = 0 instead runs one <c>tokens</c>-token prefill. With <c>ab</c>, rounds alternate
-/// <see cref="DecodeSwitch.B"/> off and on so load hits both alike. Prints wall tok/s (median / best) and
+/// <see cref="DecodeSwitch.B"/> off and on so load hits both alike. <c>context</c> starts decode at that position
+/// (the KV before it is filled with a constant), like sequences decoding after a prompt. Prints wall tok/s (median / best) and
 /// process CPU milliseconds per token (median; robust to time lost to other processes, but counts spinning).
 /// </summary>
 internal static unsafe class DecodeProbe
@@ -23,6 +24,7 @@ internal static unsafe class DecodeProbe
         int rounds = args.Length > 3 ? int.Parse(args[3]) : 7;
         int batch = args.Length > 4 ? int.Parse(args[4]) : 1;
         bool ab = args.Length > 5 && args[5] == "ab";
+        int context = args.Length > 6 ? int.Parse(args[6]) : 0; // decode starts at this position (as after a prompt)
         bool prefill = batch == 0;
         int sequences = Math.Max(1, batch);
         bool q8 = dtypeText == "Q8";
@@ -33,9 +35,11 @@ internal static unsafe class DecodeProbe
             Threads = 2, MaxBatchTokens = prefill ? tokens : Math.Max(16, sequences), MaxBatchSequences = sequences, QuantizeWeightsToQ8 = q8,
         };
         using var runner = new CpuModelRunner(config, weights, options);
-        int blocksPer = runner.KvLayout.BlocksFor(tokens + 1);
+        int blocksPer = runner.KvLayout.BlocksFor(context + tokens + 1);
         using var storage = new KvBlockStorage(runner.KvLayout, blocksPer * sequences, budget: null);
         var fb = new ForwardBatch(storage, Math.Max(tokens, sequences), sequences);
+        // Touch every block so the context before `context` reads real pages (untouched memory is the shared zero page).
+        for (int b = 0; b < storage.BlockCount; b++) storage.BlockSpan(b).Fill(0.01f);
         var tables = new int[sequences][];
         for (int s = 0; s < sequences; s++) tables[s] = Enumerable.Range(s * blocksPer, blocksPer).ToArray();
         int[] prompt = Enumerable.Range(0, tokens).Select(i => (i * 31 + 5) % config.VocabSize).ToArray();
@@ -89,7 +93,7 @@ internal static unsafe class DecodeProbe
                 for (int s = 0; s < sequences; s++)
                 {
                     ids[0] = (i * 31 + s * 7) % config.VocabSize;
-                    fb.Add(ids, i, tables[s], needsLogits: true);
+                    fb.Add(ids, context + i, tables[s], needsLogits: true);
                 }
                 runner.Forward(fb, LayerRange.All(config.NumLayers));
             }

@@ -6,11 +6,12 @@ namespace MemServe.Compute;
 
 /// <summary>
 /// Register-tiled dot-product micro-kernels for <c>y[t, r] = x[t, :] · W[r, :]</c> over a range of weight
-/// rows, single-threaded. Tokens go in groups of 4 against 4 rows (16 zmm accumulators: 8 loads feed 16
-/// FMAs, and the horizontal sums are amortized over 16 outputs), leftover rows in pairs (8 accumulators). Rows go in blocks of
-/// about 192 KiB so a block stays in L2 while all token groups pass over it;
-/// leftover tokens use 1 token × 4 rows (the GEMV shape, which streams each weight row once). 16-wide loops
-/// when <see cref="Vector512"/> is accelerated, then 8-wide, then scalar.
+/// rows, single-threaded. Tokens go in groups of 8 against 2 rows (16 zmm accumulators: each weight vector is
+/// loaded and widened once per 8 tokens, half the weight loads of a 4 × 4 tile), a leftover group of 4 against
+/// 4 rows, and the 16 horizontal sums of a tile are one transposing tree (<see cref="VectorReductions.Sum16"/>).
+/// Rows go in blocks of about 192 KiB so a block stays in L2 while all token groups pass over it; leftover
+/// tokens use 1 token × 4 rows (the GEMV shape, which streams each weight row once). 16-wide loops when
+/// <see cref="Vector512"/> is accelerated, then 8-wide, then scalar.
 /// </summary>
 internal static unsafe class MatMulKernels
 {
@@ -21,11 +22,12 @@ internal static unsafe class MatMulKernels
     /// kernel (4 × 2, no blocking). A switch for interleaved A/B benchmarks only.</summary>
     internal static bool WideTile { get; set; } = true;
 
-    /// <summary>Most tokens for which groups of 8 tokens × 2 rows are used (batched decode); more use 4 × 4.</summary>
+    /// <summary>Most tokens for which F16 weights are widened in registers by the 8 × 2 tile (batched decode);
+    /// more (prefill) convert 8-row tiles to FP32 once and reuse them across all tokens.</summary>
     internal const int MaxWideTokens = 16;
 
-    /// <summary>Use the 8 × 2 tile for 5..<see cref="MaxWideTokens"/> tokens (default); false is the 4 × 4 tile
-    /// there too. A switch for interleaved A/B benchmarks only.</summary>
+    /// <summary>Use the 8 × 2 tile for more than 4 tokens (default); false is the 4 × 4 tile there too. A switch
+    /// for interleaved A/B benchmarks only.</summary>
     internal static bool Wide8 { get; set; } = true;
 
     /// <summary>
@@ -39,9 +41,9 @@ internal static unsafe class MatMulKernels
     {
         // Row blocks of about RowBlockBytes stay in L2 while every token group passes over them.
         int rowBlock = WideTile ? Math.Max(4, (int)(RowBlockBytes / rowBytes) & ~3) : Math.Max(1, rowEnd - rowBegin);
-        // Batched decode (5..MaxWideTokens tokens): groups of 8 tokens × 2 rows, so each weight vector is loaded
+        // More than 4 tokens (batched decode, prefill): groups of 8 tokens × 2 rows, so each weight vector is loaded
         // (and widened) once per 8 tokens; the first group of a row block is the one pass that reads it from DRAM.
-        bool wide8 = Wide8 && WideTile && Vector512.IsHardwareAccelerated && tokens > 4 && tokens <= MaxWideTokens;
+        bool wide8 = Wide8 && WideTile && Vector512.IsHardwareAccelerated && tokens > 4;
         int groups8 = wide8 ? tokens & ~7 : 0;
         int groups = groups8 + ((tokens - groups8) & ~3);
         for (int rb = rowBegin; rb < rowEnd && groups > 0; rb += rowBlock)
@@ -134,6 +136,20 @@ internal static unsafe class MatMulKernels
             a60 = Vector512.FusedMultiplyAdd(v0, b, a60); a61 = Vector512.FusedMultiplyAdd(v1, b, a61);
             p += xs; b = Vector512.Load(p);
             a70 = Vector512.FusedMultiplyAdd(v0, b, a70); a71 = Vector512.FusedMultiplyAdd(v1, b, a71);
+        }
+        if (i == n)
+        {
+            // Lane 2t + r holds token t, row r: one 8-byte store per token.
+            Vector512<double> s = VectorReductions.Sum16(a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51, a60, a61, a70, a71).AsDouble();
+            *(double*)y = s.GetElement(0);
+            y += ys; *(double*)y = s.GetElement(1);
+            y += ys; *(double*)y = s.GetElement(2);
+            y += ys; *(double*)y = s.GetElement(3);
+            y += ys; *(double*)y = s.GetElement(4);
+            y += ys; *(double*)y = s.GetElement(5);
+            y += ys; *(double*)y = s.GetElement(6);
+            y += ys; *(double*)y = s.GetElement(7);
+            return;
         }
         float* x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs, x4 = x3 + xs, x5 = x4 + xs, x6 = x5 + xs, x7 = x6 + xs;
         // Reduce to scalars before the tail (no call may see live accumulators, see Dot4x4).
@@ -253,6 +269,16 @@ internal static unsafe class MatMulKernels
             b = Vector512.Load(x3 + i);
             a30 = Vector512.FusedMultiplyAdd(v0, b, a30); a31 = Vector512.FusedMultiplyAdd(v1, b, a31);
             a32 = Vector512.FusedMultiplyAdd(v2, b, a32); a33 = Vector512.FusedMultiplyAdd(v3, b, a33);
+        }
+        if (i == n)
+        {
+            // Lane 4t + r holds token t, row r: one 16-byte store per token.
+            Vector512<float> s = VectorReductions.Sum16(a00, a01, a02, a03, a10, a11, a12, a13, a20, a21, a22, a23, a30, a31, a32, a33);
+            s.GetLower().GetLower().Store(y);
+            Avx512F.ExtractVector128(s, 1).Store(y + ys);
+            Avx512F.ExtractVector128(s, 2).Store(y + 2L * ys);
+            Avx512F.ExtractVector128(s, 3).Store(y + 3L * ys);
+            return;
         }
         // Reduce to scalars before the tail: no calls after the loop, or the JIT spills the accumulators
         // (live across a call) at their definition, inside the loop.

@@ -137,6 +137,7 @@ internal static unsafe class PagedAttention
             float* block = a->Arena + blocks[b] * a->BlockFloats;
             float* k = block + a->KOffset + kvHead * a->HeadStride;
             float* v = block + a->VOffset + kvHead * a->HeadStride;
+            if ((b + 1) * bt <= pLast) PrefetchBlock(a, blocks[b + 1], kvHead, hd * bt);
             Transpose(k, n, hd, kt, bt16);
             int blockStart = b * bt;
             for (int r = 0; r < rows; r++)
@@ -161,6 +162,21 @@ internal static unsafe class PagedAttention
         {
             float* o = a->Out + (long)(t0 + r / group) * qDim + (kvHead * group + r % group) * hd;
             TensorPrimitives.Multiply(new ReadOnlySpan<float>(acc + (long)r * hd, hd), 1f / sum[r], new Span<float>(o, hd));
+        }
+    }
+
+    /// <summary>Asks for the next block's K and V of this head ahead of use: blocks sit far apart in the arena, so
+    /// the hardware prefetcher starts cold on each, and decode rows do too little work per block to hide DRAM latency.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void PrefetchBlock(AttentionArgs* a, int blockId, int kvHead, int floats)
+    {
+        byte* k = (byte*)(a->Arena + blockId * a->BlockFloats + a->KOffset + kvHead * a->HeadStride);
+        byte* v = (byte*)(a->Arena + blockId * a->BlockFloats + a->VOffset + kvHead * a->HeadStride);
+        long bytes = (long)floats * sizeof(float);
+        for (long o = 0; o < bytes; o += 64)
+        {
+            Sse.Prefetch1(k + o);
+            Sse.Prefetch1(v + o);
         }
     }
 

@@ -8,6 +8,23 @@ namespace MemServe.Core.Tests.Compute;
 public unsafe class KernelTests
 {
     [Fact]
+    public void Sum16_puts_each_vectors_total_in_its_own_lane()
+    {
+        if (!System.Runtime.Intrinsics.X86.Avx512F.IsSupported) return; // the tree needs AVX-512; callers check the same
+        var random = new Random(11);
+        var v = new System.Runtime.Intrinsics.Vector512<float>[16];
+        var expected = new double[16];
+        for (int j = 0; j < 16; j++)
+        {
+            var lanes = new float[16];
+            for (int k = 0; k < 16; k++) { lanes[k] = (float)(random.NextDouble() * 2 - 1) * (j + 1); expected[j] += lanes[k]; }
+            v[j] = System.Runtime.Intrinsics.Vector512.Create(lanes);
+        }
+        var sums = VectorReductions.Sum16(v[0], v[1], v[2], v[3], v[4], v[5], v[6], v[7], v[8], v[9], v[10], v[11], v[12], v[13], v[14], v[15]);
+        for (int j = 0; j < 16; j++) Assert.Equal(expected[j], sums[j], 4);
+    }
+
+    [Fact]
     public void RmsNorm_matches_definition()
     {
         float[] x = [1, -2, 3, 0.5f, 4, -1, 2];
