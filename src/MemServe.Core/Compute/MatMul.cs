@@ -145,7 +145,8 @@ internal sealed unsafe class MatMul
                 // weight vector once per 8 tokens, cheaper than converting tiles); converted tiles for prefill.
                 if (job->Tokens < 4 || (job->Tokens > 4 && job->Tokens <= MatMulKernels.MaxWideTokens && MatMulKernels.Wide8))
                 {
-                    MatMulKernels.Rows<F16Loader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
+                    if (w.F16AllFinite) MatMulKernels.Rows<F16FiniteLoader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
+                    else MatMulKernels.Rows<F16Loader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
                 }
                 else
                 {
@@ -163,8 +164,7 @@ internal sealed unsafe class MatMul
         for (int r0 = lo; r0 < hi; r0 += F16TileRows)
         {
             int rows = Math.Min(F16TileRows, hi - r0);
-            var src = new ReadOnlySpan<Half>(w.Row(r0), rows * cols);
-            TensorPrimitives.ConvertToSingle(src, new Span<float>(tile, rows * cols));
+            TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(w.Row(r0), rows * cols), new Span<float>(tile, rows * cols));
             // The tile is rows × cols FP32, so row k of the tile is output row r0 + k.
             MatMulKernels.Rows<F32Loader>((byte*)tile, (long)cols * sizeof(float), cols, job->X, job->XStride, job->Tokens,
                 y + r0, yStride, 0, rows);

@@ -31,6 +31,8 @@ internal readonly unsafe struct WeightMatrix
         Rows = rows;
         Cols = cols;
         Scales = scales;
+        // Only F16 matrices are checked (when bound by From); others never take the F16 paths.
+        F16AllFinite = format == WeightFormat.F16 && data != null && HalfBits.AllFinite((ushort*)data, (long)rows * cols);
     }
 
     /// <summary>Wraps a matrix stored as a checkpoint dtype.</summary>
@@ -41,6 +43,10 @@ internal readonly unsafe struct WeightMatrix
 
     /// <summary>Address of element [0, 0].</summary>
     public byte* Data { get; }
+
+    /// <summary>For F16: no element is inf or NaN (checked once when the matrix is wrapped), so kernels may use
+    /// <see cref="F16FiniteLoader"/>, which widens in half the operations of <see cref="F16Loader"/>.</summary>
+    public bool F16AllFinite { get; }
 
     /// <summary>Storage format (widened to FP32, or dotted as int8, inside the kernels).</summary>
     public WeightFormat Format { get; }
