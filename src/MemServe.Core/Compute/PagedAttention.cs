@@ -140,29 +140,149 @@ internal static unsafe class PagedAttention
             if ((b + 1) * bt <= pLast) PrefetchBlock(a, blocks[b + 1], kvHead, hd * bt);
             Transpose(k, n, hd, kt, bt16);
             int blockStart = b * bt;
-            for (int r = 0; r < rows; r++)
+            int r = 0;
+            if (hd == 64)
             {
-                int pos = p0 + r / group;
-                if (blockStart > pos || (window > 0 && blockStart + bt <= pos - window + 1)) continue;
-                float* pr = p + (long)r * bt16;
-                float blockMax = Scores(qs + (long)r * hd, kt, hd, bt, bt16, blockStart, pos, window, pr);
-                float correction = 1f;
-                if (blockMax > max[r])
+                // Four rows at a time share each transposed key and each V load (in prefill the load ports, not the
+                // FMAs, bound one row at a time). Rows are token-major, so row r + 3 has the largest position.
+                for (; r + 4 <= rows; r += 4)
                 {
-                    correction = MathF.Exp(max[r] - blockMax); // exp(-inf) = 0 on the row's first block
-                    max[r] = blockMax;
+                    int pos0 = p0 + r / group, pos3 = p0 + (r + 3) / group;
+                    if (blockStart > pos0 || (window > 0 && blockStart + bt <= pos3 - window + 1))
+                    {
+                        for (int row = r; row < r + 4; row++) RowBlock(qs, kt, acc, p, max, sum, v, row, p0 + row / group, hd, bt, bt16, n, blockStart, window);
+                        continue;
+                    }
+                    float* pr = p + (long)r * bt16;
+                    Vector128<float> blockMax = Scores4(qs + (long)r * hd, kt, bt, bt16, blockStart,
+                        Vector128.Create(pos0, p0 + (r + 1) / group, p0 + (r + 2) / group, pos3), window, pr);
+                    float c0 = Update(pr, bt16, blockMax.GetElement(0), ref max[r], ref sum[r]);
+                    float c1 = Update(pr + bt16, bt16, blockMax.GetElement(1), ref max[r + 1], ref sum[r + 1]);
+                    float c2 = Update(pr + 2 * bt16, bt16, blockMax.GetElement(2), ref max[r + 2], ref sum[r + 2]);
+                    float c3 = Update(pr + 3 * bt16, bt16, blockMax.GetElement(3), ref max[r + 3], ref sum[r + 3]);
+                    Accumulate64x4(acc + (long)r * hd, Vector128.Create(c0, c1, c2, c3), pr, bt16, v, Math.Min(n, pos3 + 1 - blockStart));
                 }
-                sum[r] = sum[r] * correction + Exponentiate(pr, bt16, max[r]);
-                int keys = Math.Min(n, pos + 1 - blockStart);
-                if (hd == 64) Accumulate64(acc + (long)r * hd, correction, pr, v, keys);
-                else Accumulate(acc + (long)r * hd, correction, pr, v, keys, hd);
             }
+            for (; r < rows; r++) RowBlock(qs, kt, acc, p, max, sum, v, r, p0 + r / group, hd, bt, bt16, n, blockStart, window);
         }
         for (int r = 0; r < rows; r++)
         {
             float* o = a->Out + (long)(t0 + r / group) * qDim + (kvHead * group + r % group) * hd;
             TensorPrimitives.Multiply(new ReadOnlySpan<float>(acc + (long)r * hd, hd), 1f / sum[r], new Span<float>(o, hd));
         }
+    }
+
+    /// <summary>Row <paramref name="r"/> (at position <paramref name="pos"/>) against one block: scores, online
+    /// softmax update, <c>acc += p · V</c>; nothing when the row sees no key of the block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowBlock(float* qs, float* kt, float* acc, float* p, float* max, float* sum, float* v,
+        int r, int pos, int hd, int bt, int bt16, int n, int blockStart, int window)
+    {
+        if (blockStart > pos || (window > 0 && blockStart + bt <= pos - window + 1)) return;
+        float* pr = p + (long)r * bt16;
+        float blockMax = Scores(qs + (long)r * hd, kt, hd, bt, bt16, blockStart, pos, window, pr);
+        float correction = Update(pr, bt16, blockMax, ref max[r], ref sum[r]);
+        int keys = Math.Min(n, pos + 1 - blockStart);
+        if (hd == 64) Accumulate64(acc + (long)r * hd, correction, pr, v, keys);
+        else Accumulate(acc + (long)r * hd, correction, pr, v, keys, hd);
+    }
+
+    /// <summary>Online softmax step of one row: raises the running <paramref name="max"/> to the block's, turns the
+    /// row's scores into exp(score − max) in place, adds them to <paramref name="sum"/>; returns the factor the
+    /// row's accumulator must be scaled by (exp(−inf) = 0 on the row's first block).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Update(float* pr, int bt16, float blockMax, ref float max, ref float sum)
+    {
+        float correction = 1f;
+        if (blockMax > max)
+        {
+            correction = MathF.Exp(max - blockMax);
+            max = blockMax;
+        }
+        sum = sum * correction + Exponentiate(pr, bt16, max);
+        return correction;
+    }
+
+    /// <summary><see cref="Scores"/> for four consecutive rows (head_dim 64) sharing each transposed key load; every
+    /// row must see at least one key of the block. Returns the four block maxes.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Scores4(float* q, float* kt, int bt, int bt16, int blockStart, Vector128<int> pos, int window, float* s)
+    {
+        var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+        Vector512<float> m0 = Vector512.Create(float.NegativeInfinity), m1 = m0, m2 = m0, m3 = m0;
+        int last = blockStart + bt - 1;
+        for (int c = 0; c < bt16; c += 16)
+        {
+            Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
+            Vector512<float> b0 = default, b1 = default, b2 = default, b3 = default;
+            float* col = kt + c;
+            for (int d = 0; d < 64; d += 2)
+            {
+                Vector512<float> k0 = Vector512.Load(col + (long)d * bt16), k1 = Vector512.Load(col + (long)(d + 1) * bt16);
+                a0 = Vector512.FusedMultiplyAdd(Vector512.Create(q[d]), k0, a0);
+                a1 = Vector512.FusedMultiplyAdd(Vector512.Create(q[64 + d]), k0, a1);
+                a2 = Vector512.FusedMultiplyAdd(Vector512.Create(q[128 + d]), k0, a2);
+                a3 = Vector512.FusedMultiplyAdd(Vector512.Create(q[192 + d]), k0, a3);
+                b0 = Vector512.FusedMultiplyAdd(Vector512.Create(q[d + 1]), k1, b0);
+                b1 = Vector512.FusedMultiplyAdd(Vector512.Create(q[64 + d + 1]), k1, b1);
+                b2 = Vector512.FusedMultiplyAdd(Vector512.Create(q[128 + d + 1]), k1, b2);
+                b3 = Vector512.FusedMultiplyAdd(Vector512.Create(q[192 + d + 1]), k1, b3);
+            }
+            Vector512<int> keyPos = lane + Vector512.Create(blockStart + c);
+            m0 = Vector512.Max(m0, MaskedStore(a0 + b0, keyPos, Math.Min(pos.GetElement(0), last), pos.GetElement(0), window, s + c));
+            m1 = Vector512.Max(m1, MaskedStore(a1 + b1, keyPos, Math.Min(pos.GetElement(1), last), pos.GetElement(1), window, s + bt16 + c));
+            m2 = Vector512.Max(m2, MaskedStore(a2 + b2, keyPos, Math.Min(pos.GetElement(2), last), pos.GetElement(2), window, s + 2 * bt16 + c));
+            m3 = Vector512.Max(m3, MaskedStore(a3 + b3, keyPos, Math.Min(pos.GetElement(3), last), pos.GetElement(3), window, s + 3 * bt16 + c));
+        }
+        return Vector128.Create(VectorReductions.MaxAcross(m0), VectorReductions.MaxAcross(m1), VectorReductions.MaxAcross(m2), VectorReductions.MaxAcross(m3));
+    }
+
+    /// <summary>Stores <paramref name="scores"/> with keys past <paramref name="lastVisible"/> (or before the window of
+    /// a query at <paramref name="pos"/>) set to −inf; returns what was stored.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> MaskedStore(Vector512<float> scores, Vector512<int> keyPos, int lastVisible, int pos, int window, float* s)
+    {
+        Vector512<int> visible = Vector512.LessThanOrEqual(keyPos, Vector512.Create(lastVisible));
+        if (window > 0) visible &= Vector512.GreaterThan(keyPos, Vector512.Create(pos - window));
+        Vector512<float> masked = Vector512.ConditionalSelect(visible.AsSingle(), scores, Vector512.Create(float.NegativeInfinity));
+        masked.Store(s);
+        return masked;
+    }
+
+    /// <summary><see cref="Accumulate64"/> for four consecutive rows sharing each V load: row k's accumulator is scaled
+    /// by <c>correction[k]</c>, then gains <c>Σ_j p[k, j] · v[j]</c> over the first <paramref name="n"/> keys (keys a
+    /// row does not see have p = 0).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Accumulate64x4(float* acc, Vector128<float> correction, float* p, int bt16, float* v, int n)
+    {
+        Vector512<float> c = Vector512.Create(correction.GetElement(0));
+        Vector512<float> x00 = Vector512.Load(acc) * c, x01 = Vector512.Load(acc + 16) * c, x02 = Vector512.Load(acc + 32) * c, x03 = Vector512.Load(acc + 48) * c;
+        c = Vector512.Create(correction.GetElement(1));
+        Vector512<float> x10 = Vector512.Load(acc + 64) * c, x11 = Vector512.Load(acc + 80) * c, x12 = Vector512.Load(acc + 96) * c, x13 = Vector512.Load(acc + 112) * c;
+        c = Vector512.Create(correction.GetElement(2));
+        Vector512<float> x20 = Vector512.Load(acc + 128) * c, x21 = Vector512.Load(acc + 144) * c, x22 = Vector512.Load(acc + 160) * c, x23 = Vector512.Load(acc + 176) * c;
+        c = Vector512.Create(correction.GetElement(3));
+        Vector512<float> x30 = Vector512.Load(acc + 192) * c, x31 = Vector512.Load(acc + 208) * c, x32 = Vector512.Load(acc + 224) * c, x33 = Vector512.Load(acc + 240) * c;
+        for (int j = 0; j < n; j++, v += 64)
+        {
+            Vector512<float> v0 = Vector512.Load(v), v1 = Vector512.Load(v + 16), v2 = Vector512.Load(v + 32), v3 = Vector512.Load(v + 48);
+            var pj = Vector512.Create(p[j]);
+            x00 = Vector512.FusedMultiplyAdd(pj, v0, x00); x01 = Vector512.FusedMultiplyAdd(pj, v1, x01);
+            x02 = Vector512.FusedMultiplyAdd(pj, v2, x02); x03 = Vector512.FusedMultiplyAdd(pj, v3, x03);
+            pj = Vector512.Create(p[bt16 + j]);
+            x10 = Vector512.FusedMultiplyAdd(pj, v0, x10); x11 = Vector512.FusedMultiplyAdd(pj, v1, x11);
+            x12 = Vector512.FusedMultiplyAdd(pj, v2, x12); x13 = Vector512.FusedMultiplyAdd(pj, v3, x13);
+            pj = Vector512.Create(p[2 * bt16 + j]);
+            x20 = Vector512.FusedMultiplyAdd(pj, v0, x20); x21 = Vector512.FusedMultiplyAdd(pj, v1, x21);
+            x22 = Vector512.FusedMultiplyAdd(pj, v2, x22); x23 = Vector512.FusedMultiplyAdd(pj, v3, x23);
+            pj = Vector512.Create(p[3 * bt16 + j]);
+            x30 = Vector512.FusedMultiplyAdd(pj, v0, x30); x31 = Vector512.FusedMultiplyAdd(pj, v1, x31);
+            x32 = Vector512.FusedMultiplyAdd(pj, v2, x32); x33 = Vector512.FusedMultiplyAdd(pj, v3, x33);
+        }
+        x00.Store(acc); x01.Store(acc + 16); x02.Store(acc + 32); x03.Store(acc + 48);
+        x10.Store(acc + 64); x11.Store(acc + 80); x12.Store(acc + 96); x13.Store(acc + 112);
+        x20.Store(acc + 128); x21.Store(acc + 144); x22.Store(acc + 160); x23.Store(acc + 176);
+        x30.Store(acc + 192); x31.Store(acc + 208); x32.Store(acc + 224); x33.Store(acc + 240);
     }
 
     /// <summary>Asks for the next block's K and V of this head ahead of use: blocks sit far apart in the arena, so

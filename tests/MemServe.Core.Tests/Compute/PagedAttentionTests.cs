@@ -17,6 +17,12 @@ public unsafe class PagedAttentionTests
         { 4, 2, 16, 4, 5, false },    // sliding window
         { 8, 2, 40, 20, 7, false },   // window, two 16-key chunks per block
         { 4, 2, 16, 4, 5, true },     // the scalar fallback
+        // head_dim 64 takes four rows at a time: rows of one group of four at different positions (no GQA, and a
+        // group of 3 across tokens), a sliding window cutting through a group, 16-key chunks past a block of 20
+        { 4, 4, 64, 16, 0, false },
+        { 6, 2, 64, 20, 0, false },
+        { 8, 2, 64, 16, 7, false },
+        { 4, 1, 64, 16, 13, false },
     };
 
     [Theory]
