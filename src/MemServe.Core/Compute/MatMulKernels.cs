@@ -22,6 +22,11 @@ internal static unsafe class MatMulKernels
     /// kernel (4 × 2, no blocking). A switch for interleaved A/B benchmarks only.</summary>
     internal static bool WideTile { get; set; } = true;
 
+    /// <summary>Longest slice of a row one 8 × 2 tile runs over before its partial sums go to y: 8 tokens × 1024 FP32
+    /// is 32 KiB of x, which stays in L1 (48 KiB) while every row pair of a block passes over it. Longer rows are cut
+    /// into equal chunks (multiples of 16). Settable for A/B benchmarks only.</summary>
+    internal static int KChunk { get; set; } = 1024;
+
     /// <summary>Most tokens for which F16 weights are widened in registers by the 8 × 2 tile (batched decode);
     /// more (prefill) convert 8-row tiles to FP32 once and reuse them across all tokens.</summary>
     internal const int MaxWideTokens = 16;
@@ -46,18 +51,31 @@ internal static unsafe class MatMulKernels
         bool wide8 = Wide8 && WideTile && Vector512.IsHardwareAccelerated && tokens > 4;
         int groups8 = wide8 ? tokens & ~7 : 0;
         int groups = groups8 + ((tokens - groups8) & ~3);
+        long elementBytes = rowBytes / n;
+        int chunks = (n + KChunk - 1) / KChunk, chunk = chunks == 1 ? n : ((n + chunks - 1) / chunks + 15) & ~15;
+        // Chunked, a block is as many rows as fit L2 at the chunk's width, so each x slice serves many row pairs.
+        if (chunks > 1 && WideTile && groups8 > 0) rowBlock = Math.Max(4, (int)(RowBlockBytes / (chunk * elementBytes)) & ~3);
         for (int rb = rowBegin; rb < rowEnd && groups > 0; rb += rowBlock)
         {
             int re = Math.Min(rowEnd, rb + rowBlock);
-            for (int tg = 0; tg < groups8; tg += 8)
+            // Long rows go in column chunks so that 8 tokens' slice of x stays in L1 while the row pairs pass
+            // over it; partial sums accumulate in y (whose block stays in L2 across the chunks).
+            for (int kc = 0; kc < n && groups8 > 0; kc += chunk)
             {
-                float* x0 = x + (long)tg * xStride;
-                float* y0 = y + (long)tg * yStride;
-                int r = rb;
-                for (; r + 2 <= re; r += 2) Dot8x2<L>(w + r * rowBytes, rowBytes, n, x0, xStride, y0 + r, yStride, tg == 0);
-                for (; r < re; r++)
+                int len = Math.Min(chunk, n - kc);
+                for (int tg = 0; tg < groups8; tg += 8)
                 {
-                    for (int j = 0; j < 8; j++) y0[(long)j * yStride + r] = Dot1x1<L>(w + r * rowBytes, x0 + (long)j * xStride, n);
+                    float* x0 = x + (long)tg * xStride;
+                    float* y0 = y + (long)tg * yStride;
+                    int r = rb;
+                    for (; r + 2 <= re; r += 2)
+                    {
+                        Dot8x2<L>(w + r * rowBytes + kc * elementBytes, rowBytes, elementBytes, len, x0 + kc, xStride, y0 + r, yStride, tg == 0, kc > 0);
+                    }
+                    for (; r < re && kc == 0; r++)
+                    {
+                        for (int j = 0; j < 8; j++) y0[(long)j * yStride + r] = Dot1x1<L>(w + r * rowBytes, x0 + (long)j * xStride, n);
+                    }
                 }
             }
             for (int tg = groups8; tg < groups; tg += 4)
@@ -98,7 +116,8 @@ internal static unsafe class MatMulKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot8x2<L>(byte* w0, long rowBytes, int n, float* x0, int xs, float* y, int ys, bool prefetch) where L : struct, IRowLoader
+    private static void Dot8x2<L>(byte* w0, long rowBytes, long elementBytes, int n, float* x0, int xs, float* y, int ys, bool prefetch, bool accumulate)
+        where L : struct, IRowLoader
     {
         // One running activation pointer stepped by the token stride: eight token pointers plus the loop state
         // exceed the 16 general registers, and the JIT then reloads pointers from the stack in the loop.
@@ -108,7 +127,7 @@ internal static unsafe class MatMulKernels
         Vector512<float> a40 = default, a41 = default, a50 = default, a51 = default;
         Vector512<float> a60 = default, a61 = default, a70 = default, a71 = default;
         int i = 0;
-        long step = 16 * (rowBytes / n);
+        long step = 16 * elementBytes;
         byte* pf = w0 + 4 * rowBytes;
         for (; i + 16 <= n; i += 16)
         {
@@ -140,7 +159,14 @@ internal static unsafe class MatMulKernels
         if (i == n)
         {
             // Lane 2t + r holds token t, row r: one 8-byte store per token.
-            Vector512<double> s = VectorReductions.Sum16(a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51, a60, a61, a70, a71).AsDouble();
+            Vector512<float> sums = VectorReductions.Sum16(a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51, a60, a61, a70, a71);
+            if (accumulate)
+            {
+                long s2 = 2L * ys, s3 = 3L * ys, s4 = 4L * ys, s5 = 5L * ys, s6 = 6L * ys, s7 = 7L * ys;
+                sums += Vector512.Create(*(double*)y, *(double*)(y + ys), *(double*)(y + s2), *(double*)(y + s3),
+                    *(double*)(y + s4), *(double*)(y + s5), *(double*)(y + s6), *(double*)(y + s7)).AsSingle();
+            }
+            Vector512<double> s = sums.AsDouble();
             *(double*)y = s.GetElement(0);
             y += ys; *(double*)y = s.GetElement(1);
             y += ys; *(double*)y = s.GetElement(2);
@@ -168,6 +194,13 @@ internal static unsafe class MatMulKernels
             b = x5[i]; s50 += v0 * b; s51 += v1 * b;
             b = x6[i]; s60 += v0 * b; s61 += v1 * b;
             b = x7[i]; s70 += v0 * b; s71 += v1 * b;
+        }
+        if (accumulate)
+        {
+            float* yk = y;
+            s00 += yk[0]; s01 += yk[1]; yk += ys; s10 += yk[0]; s11 += yk[1]; yk += ys; s20 += yk[0]; s21 += yk[1];
+            yk += ys; s30 += yk[0]; s31 += yk[1]; yk += ys; s40 += yk[0]; s41 += yk[1]; yk += ys; s50 += yk[0]; s51 += yk[1];
+            yk += ys; s60 += yk[0]; s61 += yk[1]; yk += ys; s70 += yk[0]; s71 += yk[1];
         }
         y[0] = s00; y[1] = s01;
         y += ys; y[0] = s10; y[1] = s11;

@@ -22,6 +22,8 @@ public unsafe class MatMulTests
             data.Add(dtype, 256, 130, 1, false, 2); // GEMV over many chunks
             data.Add(dtype, 91, 37, 14, true, 2);   // batched decode: 8 × 2 tile, 4 × 4, leftover tokens, odd rows and tails
             data.Add(dtype, 200, 9, 16, false, 1);  // 8 × 2 tile with an odd last row
+            data.Add(dtype, 2100, 13, 21, true, 2); // rows over 1024 in 3 column chunks (the last with a scalar tail), 8 × 2 groups, a 4 × 4 group, a leftover token, an odd row
+            data.Add(dtype, 2048, 64, 40, false, 2); // prefill: chunks of exactly 1024, bigger row blocks
         }
         return data;
     }
