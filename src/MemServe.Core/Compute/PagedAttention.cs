@@ -131,6 +131,7 @@ internal static unsafe class PagedAttention
         int p0 = a->Positions[t0], pLast = a->Positions[t1 - 1], window = a->Window;
         int first = window > 0 ? Math.Max(0, p0 - window + 1) : 0;
         int* blocks = a->BlockIds + a->TokenBlocks[t0];
+        bool direct = rows < 4 && hd == 64 && bt == 16;
         for (int b = first / bt; b * bt <= pLast; b++)
         {
             int n = Math.Min(bt, pLast + 1 - b * bt);
@@ -138,8 +139,14 @@ internal static unsafe class PagedAttention
             float* k = block + a->KOffset + kvHead * a->HeadStride;
             float* v = block + a->VOffset + kvHead * a->HeadStride;
             if ((b + 1) * bt <= pLast) PrefetchBlock(a, blocks[b + 1], kvHead, hd * bt);
-            Transpose(k, n, hd, kt, bt16);
             int blockStart = b * bt;
+            if (direct)
+            {
+                // Decode with a small GQA group: a transpose per block would cost more than the rows' scores.
+                for (int row = 0; row < rows; row++) RowBlockDirect(qs, k, acc, p, max, sum, v, row, p0 + row / group, bt, n, blockStart, window);
+                continue;
+            }
+            Transpose(k, n, hd, kt, bt16);
             int r = 0;
             if (hd == 64)
             {
@@ -186,6 +193,39 @@ internal static unsafe class PagedAttention
         if (hd == 64) Accumulate64(acc + (long)r * hd, correction, pr, v, keys);
         else Accumulate(acc + (long)r * hd, correction, pr, v, keys, hd);
     }
+
+    /// <summary><see cref="RowBlock"/> for head_dim 64 and 16-token blocks straight from the untransposed keys: each
+    /// key's 64-wide product is four vector FMAs, and the 16 keys' horizontal sums are one <see cref="VectorReductions.Sum16"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowBlockDirect(float* qs, float* k, float* acc, float* p, float* max, float* sum, float* v,
+        int r, int pos, int bt, int n, int blockStart, int window)
+    {
+        if (blockStart > pos || (window > 0 && blockStart + bt <= pos - window + 1)) return;
+        float* pr = p + (long)r * 16;
+        float* q = qs + (long)r * 64;
+        Vector512<float> q0 = Vector512.Load(q), q1 = Vector512.Load(q + 16), q2 = Vector512.Load(q + 32), q3 = Vector512.Load(q + 48);
+        // Keys past n (not yet written) repeat key n - 1; the mask hides them.
+        float* kLast = k + (long)Math.Min(15, n - 1) * 64;
+        Vector512<float> s = VectorReductions.Sum16(
+            KeyProduct(q0, q1, q2, q3, k), KeyProduct(q0, q1, q2, q3, Math.Min(1, n - 1) * 64 + k),
+            KeyProduct(q0, q1, q2, q3, Math.Min(2, n - 1) * 64 + k), KeyProduct(q0, q1, q2, q3, Math.Min(3, n - 1) * 64 + k),
+            KeyProduct(q0, q1, q2, q3, Math.Min(4, n - 1) * 64 + k), KeyProduct(q0, q1, q2, q3, Math.Min(5, n - 1) * 64 + k),
+            KeyProduct(q0, q1, q2, q3, Math.Min(6, n - 1) * 64 + k), KeyProduct(q0, q1, q2, q3, Math.Min(7, n - 1) * 64 + k),
+            KeyProduct(q0, q1, q2, q3, Math.Min(8, n - 1) * 64 + k), KeyProduct(q0, q1, q2, q3, Math.Min(9, n - 1) * 64 + k),
+            KeyProduct(q0, q1, q2, q3, Math.Min(10, n - 1) * 64 + k), KeyProduct(q0, q1, q2, q3, Math.Min(11, n - 1) * 64 + k),
+            KeyProduct(q0, q1, q2, q3, Math.Min(12, n - 1) * 64 + k), KeyProduct(q0, q1, q2, q3, Math.Min(13, n - 1) * 64 + k),
+            KeyProduct(q0, q1, q2, q3, Math.Min(14, n - 1) * 64 + k), KeyProduct(q0, q1, q2, q3, kLast));
+        var keyPos = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + Vector512.Create(blockStart);
+        Vector512<float> masked = MaskedStore(s, keyPos, Math.Min(pos, blockStart + bt - 1), pos, window, pr);
+        float correction = Update(pr, 16, VectorReductions.MaxAcross(masked), ref max[r], ref sum[r]);
+        Accumulate64(acc + (long)r * 64, correction, pr, v, Math.Min(n, pos + 1 - blockStart));
+    }
+
+    /// <summary>q · k for one 64-wide key, as a vector of 16 partial sums.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector512<float> KeyProduct(Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3, float* key) =>
+        Vector512.FusedMultiplyAdd(q3, Vector512.Load(key + 48), Vector512.FusedMultiplyAdd(q2, Vector512.Load(key + 32),
+            Vector512.FusedMultiplyAdd(q1, Vector512.Load(key + 16), q0 * Vector512.Load(key))));
 
     /// <summary>Online softmax step of one row: raises the running <paramref name="max"/> to the block's, turns the
     /// row's scores into exp(score − max) in place, adds them to <paramref name="sum"/>; returns the factor the

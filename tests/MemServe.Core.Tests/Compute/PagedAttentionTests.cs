@@ -23,6 +23,7 @@ public unsafe class PagedAttentionTests
         { 6, 2, 64, 20, 0, false },
         { 8, 2, 64, 16, 7, false },
         { 4, 1, 64, 16, 13, false },
+        { 6, 2, 64, 16, 9, false },   // decode rows of a group of 3 score untransposed keys, under a window
     };
 
     [Theory]
