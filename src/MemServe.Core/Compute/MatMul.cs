@@ -30,8 +30,9 @@ internal readonly unsafe struct MatMulTarget(WeightMatrix w, float* bias, float*
 /// </summary>
 internal sealed unsafe class MatMul
 {
-    /// <summary>Rows converted at a time for F16 weights.</summary>
-    public const int F16TileRows = 8;
+    /// <summary>Rows converted at a time for F16 weights in prefill: 64, so the FP32 tile reuses each slice of x across
+    /// 32 row pairs (8 rows gave 7–20% slower S and M prefill).</summary>
+    public const int F16TileRows = 64;
 
     private readonly ComputeThreadPool _pool;
     private readonly float* _scratch;       // (thread, F16TileRows, _maxCols)
