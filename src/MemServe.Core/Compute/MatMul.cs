@@ -142,9 +142,9 @@ internal sealed unsafe class MatMul
                 Q8Kernels.Rows(w, job->Xq, job->Xs, job->Tokens, t.Y, t.YStride, lo, hi);
                 break;
             default:
-                // In-register widening for decode: 1..3 tokens (GEMV) and batched decode (the 8 × 2 tile widens each
-                // weight vector once per 8 tokens, cheaper than converting tiles); converted tiles for prefill.
-                if (job->Tokens < 4 || (job->Tokens > 4 && job->Tokens <= MatMulKernels.MaxWideTokens && MatMulKernels.Wide8))
+                // In-register widening for decode: 1..3 tokens (GEMV) and batched decode up to MaxWideTokens (the tiles
+                // widen each weight vector once per 4 or 8 tokens, cheaper than converting tiles); converted tiles for prefill.
+                if (job->Tokens <= MatMulKernels.MaxWideTokens)
                 {
                     if (w.F16AllFinite) MatMulKernels.Rows<F16FiniteLoader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
                     else MatMulKernels.Rows<F16Loader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
