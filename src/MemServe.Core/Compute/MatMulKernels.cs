@@ -53,6 +53,9 @@ internal static unsafe class MatMulKernels
         int groups = groups8 + ((tokens - groups8) & ~3);
         long elementBytes = rowBytes / n;
         int chunks = (n + KChunk - 1) / KChunk, chunk = chunks == 1 ? n : ((n + chunks - 1) / chunks + 15) & ~15;
+        // 8 × 3 tiles need whole 16-element steps in every chunk: the same rows must form tiles in every chunk, and
+        // leftover rows take their whole length once, in the first chunk.
+        bool threeRows = L.ThreeRowTile && (n & 15) == 0;
         // Chunked, a block is as many rows as fit L2 at the chunk's width, so each x slice serves many row pairs.
         if (chunks > 1 && WideTile && groups8 > 0) rowBlock = Math.Max(4, (int)(RowBlockBytes / (chunk * elementBytes)) & ~3);
         for (int rb = rowBegin; rb < rowEnd && groups > 0; rb += rowBlock)
@@ -68,6 +71,14 @@ internal static unsafe class MatMulKernels
                     float* x0 = x + (long)tg * xStride;
                     float* y0 = y + (long)tg * yStride;
                     int r = rb;
+                    if (threeRows)
+                    {
+                        // 8 tokens × 3 rows: 3 weight and 8 activation loads feed 24 FMAs (8 × 2: 10 feed 16).
+                        for (; r + 3 <= re; r += 3)
+                        {
+                            Dot8x3<L>(w + r * rowBytes + kc * elementBytes, rowBytes, elementBytes, len, x0 + kc, xStride, y0 + r, yStride, tg == 0, kc > 0);
+                        }
+                    }
                     for (; r + 2 <= re; r += 2)
                     {
                         Dot8x2<L>(w + r * rowBytes + kc * elementBytes, rowBytes, elementBytes, len, x0 + kc, xStride, y0 + r, yStride, tg == 0, kc > 0);
@@ -113,6 +124,59 @@ internal static unsafe class MatMulKernels
         int r = rowBegin;
         for (; r + 4 <= rowEnd; r += 4) Dot1x4<L>(w + r * rowBytes, rowBytes, n, xt, yt + r);
         for (; r < rowEnd; r++) yt[r] = Dot1x1<L>(w + r * rowBytes, xt, n);
+    }
+
+    /// <summary>8 tokens × 3 rows over <paramref name="n"/> elements, a multiple of 16 (no tail); 24 zmm accumulators,
+    /// so only for loaders whose widening needs few registers (<see cref="IRowLoader.ThreeRowTile"/>). With
+    /// <paramref name="accumulate"/> the sums are added to y (column chunks after the first).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void Dot8x3<L>(byte* w0, long rowBytes, long elementBytes, int n, float* x0, int xs, float* y, int ys, bool prefetch, bool accumulate)
+        where L : struct, IRowLoader
+    {
+        byte* w1 = w0 + rowBytes, w2 = w1 + rowBytes;
+        Vector512<float> a00 = default, a01 = default, a02 = default, a10 = default, a11 = default, a12 = default;
+        Vector512<float> a20 = default, a21 = default, a22 = default, a30 = default, a31 = default, a32 = default;
+        Vector512<float> a40 = default, a41 = default, a42 = default, a50 = default, a51 = default, a52 = default;
+        Vector512<float> a60 = default, a61 = default, a62 = default, a70 = default, a71 = default, a72 = default;
+        long step = 16 * elementBytes;
+        byte* pf = w0 + 3 * rowBytes;
+        for (int i = 0; i < n; i += 16)
+        {
+            if (prefetch)
+            {
+                Sse.Prefetch0(pf);
+                Sse.Prefetch0(pf + rowBytes);
+                Sse.Prefetch0(pf + 2 * rowBytes);
+                pf += step;
+            }
+            Vector512<float> v0 = L.Load512(w0, i), v1 = L.Load512(w1, i), v2 = L.Load512(w2, i);
+            float* p = x0 + i;
+            Vector512<float> b = Vector512.Load(p);
+            a00 = Vector512.FusedMultiplyAdd(v0, b, a00); a01 = Vector512.FusedMultiplyAdd(v1, b, a01); a02 = Vector512.FusedMultiplyAdd(v2, b, a02);
+            p += xs; b = Vector512.Load(p);
+            a10 = Vector512.FusedMultiplyAdd(v0, b, a10); a11 = Vector512.FusedMultiplyAdd(v1, b, a11); a12 = Vector512.FusedMultiplyAdd(v2, b, a12);
+            p += xs; b = Vector512.Load(p);
+            a20 = Vector512.FusedMultiplyAdd(v0, b, a20); a21 = Vector512.FusedMultiplyAdd(v1, b, a21); a22 = Vector512.FusedMultiplyAdd(v2, b, a22);
+            p += xs; b = Vector512.Load(p);
+            a30 = Vector512.FusedMultiplyAdd(v0, b, a30); a31 = Vector512.FusedMultiplyAdd(v1, b, a31); a32 = Vector512.FusedMultiplyAdd(v2, b, a32);
+            p += xs; b = Vector512.Load(p);
+            a40 = Vector512.FusedMultiplyAdd(v0, b, a40); a41 = Vector512.FusedMultiplyAdd(v1, b, a41); a42 = Vector512.FusedMultiplyAdd(v2, b, a42);
+            p += xs; b = Vector512.Load(p);
+            a50 = Vector512.FusedMultiplyAdd(v0, b, a50); a51 = Vector512.FusedMultiplyAdd(v1, b, a51); a52 = Vector512.FusedMultiplyAdd(v2, b, a52);
+            p += xs; b = Vector512.Load(p);
+            a60 = Vector512.FusedMultiplyAdd(v0, b, a60); a61 = Vector512.FusedMultiplyAdd(v1, b, a61); a62 = Vector512.FusedMultiplyAdd(v2, b, a62);
+            p += xs; b = Vector512.Load(p);
+            a70 = Vector512.FusedMultiplyAdd(v0, b, a70); a71 = Vector512.FusedMultiplyAdd(v1, b, a71); a72 = Vector512.FusedMultiplyAdd(v2, b, a72);
+        }
+        Vector512<float> sums = VectorReductions.Sum16(a00, a01, a10, a11, a20, a21, a30, a31, a40, a41, a50, a51, a60, a61, a70, a71);
+        Vector512<float> third = VectorReductions.Sum16(a02, a12, a22, a32, a42, a52, a62, a72, // lanes 0-7
+            default, default, default, default, default, default, default, default);
+        for (int t = 0; t < 8; t++, y += ys)
+        {
+            float s0 = sums.GetElement(2 * t), s1 = sums.GetElement(2 * t + 1), s2 = third.GetElement(t);
+            if (accumulate) { s0 += y[0]; s1 += y[1]; s2 += y[2]; }
+            y[0] = s0; y[1] = s1; y[2] = s2;
+        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

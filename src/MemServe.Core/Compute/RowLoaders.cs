@@ -17,11 +17,19 @@ internal unsafe interface IRowLoader
 
     /// <summary>Element <paramref name="i"/>.</summary>
     static abstract float Load1(byte* row, int i);
+
+    /// <summary>Whether groups of 8 tokens run against 3 rows at a time (24 accumulators): pays when widening a
+    /// weight vector is cheap (FP32 +10–15%, BF16 +5–10% measured); F16's longer widening leaves too few
+    /// registers, so it stays at 2 rows.</summary>
+    static abstract bool ThreeRowTile { get; }
 }
 
 /// <summary>FP32 weights: plain loads.</summary>
 internal readonly unsafe struct F32Loader : IRowLoader
 {
+    /// <inheritdoc />
+    public static bool ThreeRowTile => true;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load512(byte* row, int i) => Vector512.Load((float*)row + i);
 
@@ -35,6 +43,9 @@ internal readonly unsafe struct F32Loader : IRowLoader
 /// <summary>BF16 weights: zero-extend each ushort to uint and shift left 16 (bf16 is the top half of an f32).</summary>
 internal readonly unsafe struct Bf16Loader : IRowLoader
 {
+    /// <inheritdoc />
+    public static bool ThreeRowTile => true;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static Vector512<float> Load512(byte* row, int i)
     {
@@ -60,6 +71,9 @@ internal readonly unsafe struct Bf16Loader : IRowLoader
 /// </summary>
 internal readonly unsafe struct F16Loader : IRowLoader
 {
+    /// <inheritdoc />
+    public static bool ThreeRowTile => false;
+
     private const uint InfNanThreshold = 0x0F80_0000; // half exponent 31 after << 13
     private const float Rebase = 5.192296858534828e33f; // 2^112
 
@@ -95,6 +109,9 @@ internal readonly unsafe struct F16Loader : IRowLoader
 /// </summary>
 internal readonly unsafe struct F16FiniteLoader : IRowLoader
 {
+    /// <inheritdoc />
+    public static bool ThreeRowTile => false;
+
     private const float Rebase = 5.192296858534828e33f; // 2^112
     private const int SignExponentMantissa = unchecked((int)0x8FFF_E000);
 

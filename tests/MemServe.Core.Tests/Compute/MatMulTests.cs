@@ -24,6 +24,8 @@ public unsafe class MatMulTests
             data.Add(dtype, 200, 9, 16, false, 1);  // 8 × 2 tile with an odd last row
             data.Add(dtype, 2100, 13, 21, true, 2); // rows over 1024 in 3 column chunks (the last with a scalar tail), 8 × 2 groups, a 4 × 4 group, a leftover token, an odd row
             data.Add(dtype, 2048, 64, 40, false, 2); // prefill: chunks of exactly 1024, bigger row blocks
+            data.Add(dtype, 576, 14, 16, false, 1);  // 8 × 3 tiles (F32/BF16) then an 8 × 2 pair
+            data.Add(dtype, 1536, 13, 24, true, 2);  // 8 × 3 tiles over 2 column chunks, then an odd row
         }
         return data;
     }
