@@ -7,7 +7,7 @@ using MemServe.Runner;
 namespace MemServe.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release -- decode SHAPE DTYPE [tokens] [rounds] [batch] [ab|-] [context]</c>: a bare runner, 2 threads.
+/// <c>dotnet run -c Release -- decode SHAPE DTYPE [tokens] [rounds] [batch] [ab|-] [context] [f32|bf16 KV]</c>: a bare runner, 2 threads.
 /// <c>batch</c> sequences decode <c>tokens</c> steps each from an empty cache (one token per sequence per step);
 /// <c>batch</c> = 0 instead runs one <c>tokens</c>-token prefill. With <c>ab</c>, rounds alternate
 /// <see cref="DecodeSwitch.B"/> off and on so load hits both alike. <c>context</c> starts decode at that position
@@ -25,6 +25,7 @@ internal static unsafe class DecodeProbe
         int batch = args.Length > 4 ? int.Parse(args[4]) : 1;
         bool ab = args.Length > 5 && args[5] == "ab";
         int context = args.Length > 6 ? int.Parse(args[6]) : 0; // decode starts at this position (as after a prompt)
+        DType kvType = args.Length > 7 && args[7] == "bf16" ? DType.BF16 : DType.F32;
         bool prefill = batch == 0;
         int sequences = Math.Max(1, batch);
         bool q8 = dtypeText == "Q8";
@@ -33,13 +34,14 @@ internal static unsafe class DecodeProbe
         var options = new CpuRunnerOptions
         {
             Threads = 2, MaxBatchTokens = prefill ? tokens : Math.Max(16, sequences), MaxBatchSequences = sequences, QuantizeWeightsToQ8 = q8,
+            KvCacheDType = kvType,
         };
         using var runner = new CpuModelRunner(config, weights, options);
         int blocksPer = runner.KvLayout.BlocksFor(context + tokens + 1);
         using var storage = new KvBlockStorage(runner.KvLayout, blocksPer * sequences, budget: null);
         var fb = new ForwardBatch(storage, Math.Max(tokens, sequences), sequences);
         // Touch every block so the context before `context` reads real pages (untouched memory is the shared zero page).
-        for (int b = 0; b < storage.BlockCount; b++) storage.BlockSpan(b).Fill(0.01f);
+        for (int b = 0; b < storage.BlockCount; b++) storage.BlockSpan(b).Fill(0.01f); // any bits: finite as FP32 and as BF16
         var tables = new int[sequences][];
         for (int s = 0; s < sequences; s++) tables[s] = Enumerable.Range(s * blocksPer, blocksPer).ToArray();
         int[] prompt = Enumerable.Range(0, tokens).Select(i => (i * 31 + 5) % config.VocabSize).ToArray();

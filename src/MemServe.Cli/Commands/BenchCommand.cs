@@ -9,7 +9,7 @@ namespace MemServe.Cli.Commands;
 
 /// <summary>
 /// <c>memserve bench (--model DIR | --shape S|M|L) [--dtype f32|f16|bf16|q8] [--threads N] [--prompt 512]
-/// [--gen 128] [--batch 1,4,16] [--runs 3] [--json]</c>: prefill tok/s of one prompt, decode tok/s of one
+/// [--gen 128] [--batch 1,4,16] [--runs 3] [--kv-dtype f32|bf16] [--json]</c>: prefill tok/s of one prompt, decode tok/s of one
 /// sequence from an empty cache, decode tok/s of N concurrent sequences through the engine, the machine's read
 /// bandwidth measured in the same run, the decode roofline fraction (decode tok/s × weight bytes per token ÷
 /// bandwidth) and peak RSS. Shapes use random weights generated in memory (no file); <c>--dtype q8</c>
@@ -27,6 +27,7 @@ internal static class BenchCommand
         int batchPrompt = args.GetInt("batch-prompt") ?? 128, batchGen = args.GetInt("batch-gen") ?? 64;
         long bandwidthBytes = (args.GetLong("bandwidth-mb") ?? 1024) << 20;
         bool json = args.Has("json");
+        DType kvType = EngineSetup.ReadKvDType(args);
         args.ThrowIfUnused();
         if ((modelDir is null) == (shape is null)) throw new CliUsageException("bench needs exactly one of --model DIR or --shape S|M|L");
         if (threads < 1 || prompt < 1 || gen < 1 || runs < 1 || batchPrompt < 1 || batchGen < 2 || bandwidthBytes < (4 << 20))
@@ -60,7 +61,7 @@ internal static class BenchCommand
 
         using (weights)
         {
-            var result = Measure(config, weights, tokenizer, q8, threads, prompt, gen, runs, batches, batchPrompt, batchGen, bandwidthBytes);
+            var result = Measure(config, weights, tokenizer, q8, kvType, threads, prompt, gen, runs, batches, batchPrompt, batchGen, bandwidthBytes);
             result.Shape = label;
             result.DType = dtypeText;
             Print(result, json, output);
@@ -68,13 +69,14 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static BenchResult Measure(ModelConfig config, ITensorSource weights, ITokenizer tokenizer, bool q8, int threads,
+    private static BenchResult Measure(ModelConfig config, ITensorSource weights, ITokenizer tokenizer, bool q8, DType kvType, int threads,
         int prompt, int gen, int runs, int[] batches, int batchPrompt, int batchGen, long bandwidthBytes)
     {
-        var result = new BenchResult { Threads = threads };
+        var result = new BenchResult { Threads = threads, KvDType = kvType.SafetensorsName().ToLowerInvariant() };
         var options = new CpuRunnerOptions
         {
             Threads = threads, MaxBatchTokens = Math.Max(prompt, 16), MaxBatchSequences = 1, QuantizeWeightsToQ8 = q8,
+            KvCacheDType = kvType,
         };
         using (var runner = new CpuModelRunner(config, weights, options))
         {
@@ -87,7 +89,7 @@ internal static class BenchCommand
             var engineOptions = new LlmEngineOptions
             {
                 Threads = threads, MaxRunningSequences = b, MaxBatchTokens = 512, QuantizeWeightsToQ8 = q8,
-                MemoryBudgetBytes = weights.TotalBytes + (2L << 30), ModelName = "bench",
+                MemoryBudgetBytes = weights.TotalBytes + (2L << 30), ModelName = "bench", KvCacheDType = kvType,
             };
             var engine = LlmEngine.Create(config, weights, tokenizer, engineOptions);
             try
@@ -120,6 +122,7 @@ internal static class BenchCommand
                 w.WriteString("shape", r.Shape);
                 w.WriteString("dtype", r.DType);
                 w.WriteNumber("threads", r.Threads);
+                w.WriteString("kv_dtype", r.KvDType);
                 w.WriteNumber("weights_bytes", r.WeightsBytes);
                 w.WriteNumber("prefill_tok_s", Math.Round(r.PrefillTokS, 2));
                 w.WriteNumber("decode_tok_s", Math.Round(r.DecodeTokS, 2));
@@ -139,8 +142,8 @@ internal static class BenchCommand
             return;
         }
         var c = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Format(c, "shape {0}  dtype {1}  threads {2}  weights {3:F1} MB  ({4:F1} MB read per decode token)",
-            r.Shape, r.DType, r.Threads, r.WeightsBytes / 1e6, r.DecodeBytesPerToken / 1e6));
+        output.WriteLine(string.Format(c, "shape {0}  dtype {1}  KV {5}  threads {2}  weights {3:F1} MB  ({4:F1} MB read per decode token)",
+            r.Shape, r.DType, r.Threads, r.WeightsBytes / 1e6, r.DecodeBytesPerToken / 1e6, r.KvDType));
         output.WriteLine(string.Format(c, "  prefill            {0,10:F1} tok/s", r.PrefillTokS));
         output.WriteLine(string.Format(c, "  decode (1 seq)     {0,10:F1} tok/s   {1:P0} of roofline at {2:F1} GB/s", r.DecodeTokS, roofline, gbs));
         foreach (var (batch, tokS) in r.Batched) output.WriteLine(string.Format(c, "  decode ({0,2} seqs)   {1,10:F1} tok/s total", batch, tokS));
@@ -151,6 +154,7 @@ internal static class BenchCommand
     {
         public string Shape { get; set; } = "";
         public string DType { get; set; } = "";
+        public string KvDType { get; init; } = "f32";
         public int Threads { get; init; }
         public long WeightsBytes { get; set; }
         public double PrefillTokS { get; set; }

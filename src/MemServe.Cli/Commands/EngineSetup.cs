@@ -4,7 +4,7 @@ using MemServe.Model;
 
 namespace MemServe.Cli.Commands;
 
-/// <summary>Options every engine-backed command shares: --model, --threads, --memory-mb, --max-batch-tokens.</summary>
+/// <summary>Options every engine-backed command shares: --model, --threads, --memory-mb, --max-batch-tokens, --kv-dtype.</summary>
 internal sealed class EngineSetup
 {
     private EngineSetup(string? modelDirectory, int threads, long? memoryBytes, int? maxBatchTokens)
@@ -20,6 +20,9 @@ internal sealed class EngineSetup
     public long? MemoryBytes { get; }
     public int? MaxBatchTokens { get; }
 
+    /// <summary>--kv-dtype f32|bf16: the KV cache's element type.</summary>
+    public DType KvCacheDType { get; init; } = DType.F32;
+
     /// <summary>--prefix-cache on|off, --cache-host-mb, --cache-dir, --cache-disk-mb.</summary>
     public PrefixCacheOptions PrefixCache { get; init; } = new();
 
@@ -32,14 +35,24 @@ internal sealed class EngineSetup
         if (cache is not ("on" or "off")) throw new CliUsageException("--prefix-cache must be on or off");
         long hostMb = args.GetLong("cache-host-mb") ?? 0, diskMb = args.GetLong("cache-disk-mb") ?? 1024;
         if (hostMb < 0 || diskMb < 0) throw new CliUsageException("--cache-host-mb and --cache-disk-mb must be 0 or more");
+        DType kvType = ReadKvDType(args);
         return new EngineSetup(args.Get("model"), args.GetInt("threads") ?? 0, memoryMb * (1L << 20), args.GetInt("max-batch-tokens"))
         {
+            KvCacheDType = kvType,
             PrefixCache = new PrefixCacheOptions
             {
                 Enabled = cache == "on", HostBytes = hostMb << 20, DiskDirectory = args.Get("cache-dir"), DiskBytes = diskMb << 20,
             },
         };
     }
+
+    /// <summary>--kv-dtype f32|bf16 (default f32).</summary>
+    public static DType ReadKvDType(CliArgs args) => (args.Get("kv-dtype") ?? "f32").ToLowerInvariant() switch
+    {
+        "f32" => DType.F32,
+        "bf16" => DType.BF16,
+        string other => throw new CliUsageException($"--kv-dtype must be f32 or bf16, got '{other}'"),
+    };
 
     /// <summary>
     /// Loads the model and starts an engine that owns its weights. The memory budget defaults to the
@@ -74,6 +87,7 @@ internal sealed class EngineSetup
             ModelName = model.Name,
             MaxBatchTokens = MaxBatchTokens ?? new LlmEngineOptions().MaxBatchTokens,
             PrefixCache = prefixCache,
+            KvCacheDType = KvCacheDType,
         };
         return LlmEngine.Create(model.Config, model.Weights, model.Tokenizer, options);
     }

@@ -42,7 +42,8 @@ internal static unsafe partial class PagedAttention
     /// by <c>correction[k]</c>, then gains <c>Σ_j p[k, j] · v[j]</c> over the first <paramref name="n"/> keys (keys a
     /// row does not see have p = 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate64x4(float* acc, Vector128<float> correction, float* p, int bt16, float* v, int n)
+    private static void Accumulate64x4<TKv>(float* acc, Vector128<float> correction, float* p, int bt16, byte* v, int n)
+        where TKv : struct, IKvElements
     {
         Vector512<float> c = Vector512.Create(correction.GetElement(0));
         Vector512<float> x00 = Vector512.Load(acc) * c, x01 = Vector512.Load(acc + 16) * c, x02 = Vector512.Load(acc + 32) * c, x03 = Vector512.Load(acc + 48) * c;
@@ -52,9 +53,10 @@ internal static unsafe partial class PagedAttention
         Vector512<float> x20 = Vector512.Load(acc + 128) * c, x21 = Vector512.Load(acc + 144) * c, x22 = Vector512.Load(acc + 160) * c, x23 = Vector512.Load(acc + 176) * c;
         c = Vector512.Create(correction.GetElement(3));
         Vector512<float> x30 = Vector512.Load(acc + 192) * c, x31 = Vector512.Load(acc + 208) * c, x32 = Vector512.Load(acc + 224) * c, x33 = Vector512.Load(acc + 240) * c;
-        for (int j = 0; j < n; j++, v += 64)
+        for (int j = 0; j < n; j++)
         {
-            Vector512<float> v0 = Vector512.Load(v), v1 = Vector512.Load(v + 16), v2 = Vector512.Load(v + 32), v3 = Vector512.Load(v + 48);
+            long e = j * 64L;
+            Vector512<float> v0 = TKv.Load16(v, e), v1 = TKv.Load16(v, e + 16), v2 = TKv.Load16(v, e + 32), v3 = TKv.Load16(v, e + 48);
             var pj = Vector512.Create(p[j]);
             x00 = Vector512.FusedMultiplyAdd(pj, v0, x00); x01 = Vector512.FusedMultiplyAdd(pj, v1, x01);
             x02 = Vector512.FusedMultiplyAdd(pj, v2, x02); x03 = Vector512.FusedMultiplyAdd(pj, v3, x03);
@@ -76,18 +78,19 @@ internal static unsafe partial class PagedAttention
 
     /// <summary><see cref="Accumulate"/> for head_dim 64 (every baseline shape): four independent accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate64(float* acc, float correction, float* p, float* v, int n)
+    private static void Accumulate64<TKv>(float* acc, float correction, float* p, byte* v, int n) where TKv : struct, IKvElements
     {
         var c = Vector512.Create(correction);
         Vector512<float> x0 = Vector512.Load(acc) * c, x1 = Vector512.Load(acc + 16) * c;
         Vector512<float> x2 = Vector512.Load(acc + 32) * c, x3 = Vector512.Load(acc + 48) * c;
-        for (int j = 0; j < n; j++, v += 64)
+        for (int j = 0; j < n; j++)
         {
             var pj = Vector512.Create(p[j]);
-            x0 = Vector512.FusedMultiplyAdd(pj, Vector512.Load(v), x0);
-            x1 = Vector512.FusedMultiplyAdd(pj, Vector512.Load(v + 16), x1);
-            x2 = Vector512.FusedMultiplyAdd(pj, Vector512.Load(v + 32), x2);
-            x3 = Vector512.FusedMultiplyAdd(pj, Vector512.Load(v + 48), x3);
+            long e = j * 64L;
+            x0 = Vector512.FusedMultiplyAdd(pj, TKv.Load16(v, e), x0);
+            x1 = Vector512.FusedMultiplyAdd(pj, TKv.Load16(v, e + 16), x1);
+            x2 = Vector512.FusedMultiplyAdd(pj, TKv.Load16(v, e + 32), x2);
+            x3 = Vector512.FusedMultiplyAdd(pj, TKv.Load16(v, e + 48), x3);
         }
         x0.Store(acc);
         x1.Store(acc + 16);
@@ -97,7 +100,7 @@ internal static unsafe partial class PagedAttention
 
     /// <summary>acc = acc · correction + Σ_j p[j] · v[j] over the first <paramref name="n"/> keys.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate(float* acc, float correction, float* p, float* v, int n, int hd)
+    private static void Accumulate<TKv>(float* acc, float correction, float* p, byte* v, int n, int hd) where TKv : struct, IKvElements
     {
         var c = Vector512.Create(correction);
         int i = 0;
@@ -107,8 +110,8 @@ internal static unsafe partial class PagedAttention
             for (int j = 0; j < n; j++)
             {
                 var pj = Vector512.Create(p[j]);
-                x0 = Vector512.FusedMultiplyAdd(pj, Vector512.Load(v + (long)j * hd + i), x0);
-                x1 = Vector512.FusedMultiplyAdd(pj, Vector512.Load(v + (long)j * hd + i + 16), x1);
+                x0 = Vector512.FusedMultiplyAdd(pj, TKv.Load16(v, (long)j * hd + i), x0);
+                x1 = Vector512.FusedMultiplyAdd(pj, TKv.Load16(v, (long)j * hd + i + 16), x1);
             }
             x0.Store(acc + i);
             x1.Store(acc + i + 16);
@@ -116,13 +119,13 @@ internal static unsafe partial class PagedAttention
         for (; i + 16 <= hd; i += 16)
         {
             Vector512<float> x0 = Vector512.Load(acc + i) * c;
-            for (int j = 0; j < n; j++) x0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[j]), Vector512.Load(v + (long)j * hd + i), x0);
+            for (int j = 0; j < n; j++) x0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[j]), TKv.Load16(v, (long)j * hd + i), x0);
             x0.Store(acc + i);
         }
         for (; i < hd; i++)
         {
             float x = acc[i] * correction;
-            for (int j = 0; j < n; j++) x += p[j] * v[(long)j * hd + i];
+            for (int j = 0; j < n; j++) x += p[j] * TKv.Load1(v, (long)j * hd + i);
             acc[i] = x;
         }
     }

@@ -8,7 +8,8 @@ namespace MemServe.Compute;
 /// <summary>
 /// Inputs of one layer's causal attention over a paged KV cache. All pointers are borrowed for the call.
 /// Block layout per <see cref="Memory.KvCacheLayout"/>: a head's K (or V) vectors of one block are
-/// contiguous, <c>BlockTokens × HeadDim</c> floats, at <c>Arena + blockId × BlockFloats + KOffset/VOffset + kvHead × HeadStride</c>.
+/// contiguous, <c>BlockTokens × HeadDim</c> elements, at element <c>KOffset/VOffset + kvHead × HeadStride</c> of the
+/// block that starts at <c>Arena + blockId × BlockFloats</c> (4-byte units).
 /// </summary>
 internal unsafe struct AttentionArgs
 {
@@ -28,6 +29,7 @@ internal unsafe struct AttentionArgs
     public long VOffset;         // layer's V plane offset inside a block
     public int HeadStride;       // BlockTokens * HeadDim
     public int BlockTokens;
+    public int KvElementBytes;   // 2 for a BF16 cache, else FP32 (4; 0 also means FP32); KOffset, VOffset, HeadStride count elements
     public int Window;           // sliding window in tokens (a query at p sees keys p-Window+1..p); 0 = unlimited
     public float* Workspace;     // (thread, WorkspaceFloats)
     public int WorkspaceFloats;
@@ -103,12 +105,13 @@ internal static unsafe partial class PagedAttention
         for (int item = begin; item < end; item++)
         {
             int tile = item / kvHeads;
-            Tile(job->Args, job->TileStarts[tile], job->TileStarts[tile + 1], item % kvHeads, thread);
+            if (job->Args->KvElementBytes == 2) Tile<Bf16Kv>(job->Args, job->TileStarts[tile], job->TileStarts[tile + 1], item % kvHeads, thread);
+            else Tile<F32Kv>(job->Args, job->TileStarts[tile], job->TileStarts[tile + 1], item % kvHeads, thread);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile(AttentionArgs* a, int t0, int t1, int kvHead, int thread)
+    private static void Tile<TKv>(AttentionArgs* a, int t0, int t1, int kvHead, int thread) where TKv : struct, IKvElements
     {
         int hd = a->HeadDim, bt = a->BlockTokens, bt16 = (bt + 15) & ~15;
         int group = a->NumHeads / a->NumKvHeads, rows = (t1 - t0) * group, qDim = a->NumHeads * hd;
@@ -135,18 +138,17 @@ internal static unsafe partial class PagedAttention
         for (int b = first / bt; b * bt <= pLast; b++)
         {
             int n = Math.Min(bt, pLast + 1 - b * bt);
-            float* block = a->Arena + blocks[b] * a->BlockFloats;
-            float* k = block + a->KOffset + kvHead * a->HeadStride;
-            float* v = block + a->VOffset + kvHead * a->HeadStride;
-            if ((b + 1) * bt <= pLast) PrefetchBlock(a, blocks[b + 1], kvHead, hd * bt);
+            byte* k = HeadStart<TKv>(a, blocks[b], a->KOffset, kvHead);
+            byte* v = HeadStart<TKv>(a, blocks[b], a->VOffset, kvHead);
+            if ((b + 1) * bt <= pLast) PrefetchBlock<TKv>(a, blocks[b + 1], kvHead, hd * bt);
             int blockStart = b * bt;
             if (direct)
             {
                 // Decode with a small GQA group: a transpose per block would cost more than the rows' scores.
-                for (int row = 0; row < rows; row++) RowBlockDirect(qs, k, acc, p, max, sum, v, row, p0 + row / group, bt, n, blockStart, window);
+                for (int row = 0; row < rows; row++) RowBlockDirect<TKv>(qs, k, acc, p, max, sum, v, row, p0 + row / group, bt, n, blockStart, window);
                 continue;
             }
-            Transpose(k, n, hd, kt, bt16);
+            Transpose<TKv>(k, n, hd, kt, bt16);
             int r = 0;
             if (hd == 64)
             {
@@ -157,7 +159,7 @@ internal static unsafe partial class PagedAttention
                     int pos0 = p0 + r / group, pos3 = p0 + (r + 3) / group;
                     if (blockStart > pos0 || (window > 0 && blockStart + bt <= pos3 - window + 1))
                     {
-                        for (int row = r; row < r + 4; row++) RowBlock(qs, kt, acc, p, max, sum, v, row, p0 + row / group, hd, bt, bt16, n, blockStart, window);
+                        for (int row = r; row < r + 4; row++) RowBlock<TKv>(qs, kt, acc, p, max, sum, v, row, p0 + row / group, hd, bt, bt16, n, blockStart, window);
                         continue;
                     }
                     float* pr = p + (long)r * bt16;
@@ -167,10 +169,10 @@ internal static unsafe partial class PagedAttention
                     float c1 = Update(pr + bt16, bt16, blockMax.GetElement(1), ref max[r + 1], ref sum[r + 1]);
                     float c2 = Update(pr + 2 * bt16, bt16, blockMax.GetElement(2), ref max[r + 2], ref sum[r + 2]);
                     float c3 = Update(pr + 3 * bt16, bt16, blockMax.GetElement(3), ref max[r + 3], ref sum[r + 3]);
-                    Accumulate64x4(acc + (long)r * hd, Vector128.Create(c0, c1, c2, c3), pr, bt16, v, Math.Min(n, pos3 + 1 - blockStart));
+                    Accumulate64x4<TKv>(acc + (long)r * hd, Vector128.Create(c0, c1, c2, c3), pr, bt16, v, Math.Min(n, pos3 + 1 - blockStart));
                 }
             }
-            for (; r < rows; r++) RowBlock(qs, kt, acc, p, max, sum, v, r, p0 + r / group, hd, bt, bt16, n, blockStart, window);
+            for (; r < rows; r++) RowBlock<TKv>(qs, kt, acc, p, max, sum, v, r, p0 + r / group, hd, bt, bt16, n, blockStart, window);
         }
         for (int r = 0; r < rows; r++)
         {
@@ -179,14 +181,19 @@ internal static unsafe partial class PagedAttention
         }
     }
 
+    /// <summary>First element of <paramref name="kvHead"/>'s K or V (per <paramref name="offset"/>) in a block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static byte* HeadStart<TKv>(AttentionArgs* a, int blockId, long offset, int kvHead) where TKv : struct, IKvElements =>
+        (byte*)(a->Arena + blockId * a->BlockFloats) + (offset + (long)kvHead * a->HeadStride) * TKv.Bytes;
+
     /// <summary>Asks for the next block's K and V of this head ahead of use: blocks sit far apart in the arena, so
     /// the hardware prefetcher starts cold on each, and decode rows do too little work per block to hide DRAM latency.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchBlock(AttentionArgs* a, int blockId, int kvHead, int floats)
+    private static void PrefetchBlock<TKv>(AttentionArgs* a, int blockId, int kvHead, int elements) where TKv : struct, IKvElements
     {
-        byte* k = (byte*)(a->Arena + blockId * a->BlockFloats + a->KOffset + kvHead * a->HeadStride);
-        byte* v = (byte*)(a->Arena + blockId * a->BlockFloats + a->VOffset + kvHead * a->HeadStride);
-        long bytes = (long)floats * sizeof(float);
+        byte* k = HeadStart<TKv>(a, blockId, a->KOffset, kvHead);
+        byte* v = HeadStart<TKv>(a, blockId, a->VOffset, kvHead);
+        long bytes = (long)elements * TKv.Bytes;
         for (long o = 0; o < bytes; o += 64)
         {
             Sse.Prefetch1(k + o);
@@ -197,32 +204,30 @@ internal static unsafe partial class PagedAttention
     /// <summary>kt[d, j] = k[j, d] for the <paramref name="n"/> keys of a block, in 8 × 8 register transposes
     /// (columns past n up to a multiple of 8 repeat key n - 1, which the score mask hides).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose(float* k, int n, int hd, float* kt, int bt16)
+    private static void Transpose<TKv>(byte* k, int n, int hd, float* kt, int bt16) where TKv : struct, IKvElements
     {
         if (!Avx.IsSupported || hd % 8 != 0)
         {
             for (int j = 0; j < n; j++)
             {
-                for (int d = 0; d < hd; d++) kt[d * bt16 + j] = k[j * hd + d];
+                for (int d = 0; d < hd; d++) kt[d * bt16 + j] = TKv.Load1(k, (long)j * hd + d);
             }
             return;
         }
         for (int c = 0; c < n; c += 8)
         {
-            float* r0 = k + (long)c * hd;
-            long s1 = Math.Min(1, n - 1 - c) * (long)hd, s2 = Math.Min(2, n - 1 - c) * (long)hd, s3 = Math.Min(3, n - 1 - c) * (long)hd;
-            long s4 = Math.Min(4, n - 1 - c) * (long)hd, s5 = Math.Min(5, n - 1 - c) * (long)hd, s6 = Math.Min(6, n - 1 - c) * (long)hd;
-            long s7 = Math.Min(7, n - 1 - c) * (long)hd;
+            long r0 = (long)c * hd;
+            long s1 = r0 + Math.Min(1, n - 1 - c) * (long)hd, s2 = r0 + Math.Min(2, n - 1 - c) * (long)hd, s3 = r0 + Math.Min(3, n - 1 - c) * (long)hd;
+            long s4 = r0 + Math.Min(4, n - 1 - c) * (long)hd, s5 = r0 + Math.Min(5, n - 1 - c) * (long)hd, s6 = r0 + Math.Min(6, n - 1 - c) * (long)hd;
+            long s7 = r0 + Math.Min(7, n - 1 - c) * (long)hd;
             for (int d = 0; d < hd; d += 8)
             {
-                Vector256<float> t0 = Avx.UnpackLow(Avx.LoadVector256(r0 + d), Avx.LoadVector256(r0 + s1 + d));
-                Vector256<float> t1 = Avx.UnpackHigh(Avx.LoadVector256(r0 + d), Avx.LoadVector256(r0 + s1 + d));
-                Vector256<float> t2 = Avx.UnpackLow(Avx.LoadVector256(r0 + s2 + d), Avx.LoadVector256(r0 + s3 + d));
-                Vector256<float> t3 = Avx.UnpackHigh(Avx.LoadVector256(r0 + s2 + d), Avx.LoadVector256(r0 + s3 + d));
-                Vector256<float> t4 = Avx.UnpackLow(Avx.LoadVector256(r0 + s4 + d), Avx.LoadVector256(r0 + s5 + d));
-                Vector256<float> t5 = Avx.UnpackHigh(Avx.LoadVector256(r0 + s4 + d), Avx.LoadVector256(r0 + s5 + d));
-                Vector256<float> t6 = Avx.UnpackLow(Avx.LoadVector256(r0 + s6 + d), Avx.LoadVector256(r0 + s7 + d));
-                Vector256<float> t7 = Avx.UnpackHigh(Avx.LoadVector256(r0 + s6 + d), Avx.LoadVector256(r0 + s7 + d));
+                Vector256<float> k0 = TKv.Load8(k, r0 + d), k1 = TKv.Load8(k, s1 + d), k2 = TKv.Load8(k, s2 + d), k3 = TKv.Load8(k, s3 + d);
+                Vector256<float> k4 = TKv.Load8(k, s4 + d), k5 = TKv.Load8(k, s5 + d), k6 = TKv.Load8(k, s6 + d), k7 = TKv.Load8(k, s7 + d);
+                Vector256<float> t0 = Avx.UnpackLow(k0, k1), t1 = Avx.UnpackHigh(k0, k1);
+                Vector256<float> t2 = Avx.UnpackLow(k2, k3), t3 = Avx.UnpackHigh(k2, k3);
+                Vector256<float> t4 = Avx.UnpackLow(k4, k5), t5 = Avx.UnpackHigh(k4, k5);
+                Vector256<float> t6 = Avx.UnpackLow(k6, k7), t7 = Avx.UnpackHigh(k6, k7);
                 Vector256<float> u0 = Avx.Shuffle(t0, t2, 0x44), u1 = Avx.Shuffle(t0, t2, 0xEE);
                 Vector256<float> u2 = Avx.Shuffle(t1, t3, 0x44), u3 = Avx.Shuffle(t1, t3, 0xEE);
                 Vector256<float> u4 = Avx.Shuffle(t4, t6, 0x44), u5 = Avx.Shuffle(t4, t6, 0xEE);

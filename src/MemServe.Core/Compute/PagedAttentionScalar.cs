@@ -39,6 +39,7 @@ internal static unsafe class PagedAttentionScalar
         float* max = scores + group * bt;      // (group)
         float* sum = max + group;              // (group)
         float* q = a->Q + (long)token * qDim + kvHead * group * hd;
+        float* kRow = stackalloc float[hd], vRow = stackalloc float[hd]; // BF16 rows widened
         new Span<float>(acc, group * hd).Clear();
         for (int g = 0; g < group; g++) { max[g] = float.NegativeInfinity; sum[g] = 0; }
 
@@ -49,18 +50,19 @@ internal static unsafe class PagedAttentionScalar
         {
             int j0 = Math.Max(0, first - b * bt);          // first visible slot of this block
             int n = Math.Min(bt, last + 1 - b * bt) - j0;   // visible slots
-            float* block = a->Arena + blocks[b] * a->BlockFloats;
-            float* k = block + a->KOffset + kvHead * a->HeadStride + j0 * hd;
-            float* v = block + a->VOffset + kvHead * a->HeadStride + j0 * hd;
+            byte* block = (byte*)(a->Arena + blocks[b] * a->BlockFloats);
+            int eb = a->KvElementBytes == 2 ? 2 : 4; // 0 (unset) means FP32
+            byte* k = block + (a->KOffset + (long)kvHead * a->HeadStride + (long)j0 * hd) * eb;
+            byte* v = block + (a->VOffset + (long)kvHead * a->HeadStride + (long)j0 * hd) * eb;
             for (int j = 0; j < n; j++)
             {
-                float* kj = k + j * hd;
+                float* kj = Row(k, j, hd, eb, kRow);
                 for (int g = 0; g < group; g++) scores[g * bt + j] = HeadVectors.Dot(q + g * hd, kj, hd) * a->Scale;
             }
             for (int g = 0; g < group; g++) Rescale(scores + g * bt, n, ref max[g], ref sum[g], acc + g * hd, hd);
             for (int j = 0; j < n; j++)
             {
-                float* vj = v + j * hd;
+                float* vj = Row(v, j, hd, eb, vRow);
                 for (int g = 0; g < group; g++) HeadVectors.MultiplyAdd(acc + g * hd, scores[g * bt + j], vj, hd);
             }
         }
@@ -69,6 +71,15 @@ internal static unsafe class PagedAttentionScalar
         {
             TensorPrimitives.Multiply(new ReadOnlySpan<float>(acc + g * hd, hd), 1f / sum[g], new Span<float>(o + g * hd, hd));
         }
+    }
+
+    /// <summary>Row <paramref name="j"/> of a head's K or V as FP32: in place for an FP32 cache, else widened into
+    /// <paramref name="scratch"/>.</summary>
+    private static float* Row(byte* head, int j, int hd, int elementBytes, float* scratch)
+    {
+        if (elementBytes == 4) return (float*)head + (long)j * hd;
+        for (int d = 0; d < hd; d++) scratch[d] = Bf16Kv.Load1(head, (long)j * hd + d);
+        return scratch;
     }
 
     /// <summary>Online softmax step: turns a block's scores into exp(s - newMax), rescales the running

@@ -269,6 +269,7 @@ public sealed class LlmEngine : ILlmEngine
             Budget = budget,
             BlockTokens = options.BlockTokens,
             QuantizeWeightsToQ8 = options.QuantizeWeightsToQ8,
+            KvCacheDType = options.KvCacheDType,
         });
 
     /// <summary>A new sequence for a validated request; <paramref name="useCache"/> false keeps it out of the

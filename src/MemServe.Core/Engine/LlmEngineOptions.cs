@@ -42,6 +42,12 @@ public sealed record LlmEngineOptions
     /// docs/performance.md). The runner keeps only its int8 copy of the matrices. Default false.</summary>
     public bool QuantizeWeightsToQ8 { get; init; }
 
+    /// <summary>Element type of the KV cache: <see cref="Model.DType.F32"/> (default) or <see cref="Model.DType.BF16"/>,
+    /// which holds twice the tokens in the same memory and halves the attention's reads (batched decode at
+    /// longer contexts is faster), at the cost of rounding keys and values to BF16 when they are written.
+    /// Disk-tier files record it (a cache written with one type is not read with the other).</summary>
+    public Model.DType KvCacheDType { get; init; } = Model.DType.F32;
+
     /// <summary>Name reported in <see cref="ModelInfo.Name"/>; null uses the model type. Default null.</summary>
     public string? ModelName { get; init; }
 
@@ -57,6 +63,8 @@ public sealed record LlmEngineOptions
         }
         Positive(MemoryBudgetBytes, nameof(MemoryBudgetBytes));
         Positive(BlockTokens, nameof(BlockTokens));
+        if (KvCacheDType is not (Model.DType.F32 or Model.DType.BF16))
+            throw new ArgumentException($"LlmEngineOptions.KvCacheDType must be F32 or BF16, not {KvCacheDType}.", nameof(KvCacheDType));
         Positive(MaxBatchTokens, nameof(MaxBatchTokens));
         Positive(MaxRunningSequences, nameof(MaxRunningSequences));
         Positive(AdmissionQueueCapacity, nameof(AdmissionQueueCapacity));

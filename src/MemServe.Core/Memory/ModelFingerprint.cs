@@ -23,7 +23,7 @@ public static class ModelFingerprint
         ulong h = BlockHash.RootChain;
         h = Mix(h, string.Create(CultureInfo.InvariantCulture, $"{config.ModelType}|{config.NumLayers}|{config.NumKvHeads}|{config.HeadDim}|{config.HiddenSize}|" +
                    $"{config.NumHeads}|{config.VocabSize}|{config.RopeTheta:R}|{config.RmsNormEps:R}|" +
-                   $"{layout.FirstLayer}|{layout.LayerCount}|{layout.KvHeads}|{layout.HeadDim}|{layout.BlockTokens}|f32"));
+                   $"{layout.FirstLayer}|{layout.LayerCount}|{layout.KvHeads}|{layout.HeadDim}|{layout.BlockTokens}|{(layout.ElementType == DType.BF16 ? "bf16" : "f32")}"));
         if (weights is null) return h;
         var names = new List<string>(weights.TensorNames);
         names.Sort(StringComparer.Ordinal);

@@ -44,7 +44,7 @@ public sealed unsafe class CpuModelRunner : IModelRunner
         Layers = options.Layers ?? LayerRange.All(config.NumLayers);
         MaxBatchTokens = options.MaxBatchTokens;
         MaxBatchSequences = options.MaxBatchSequences;
-        KvLayout = new KvCacheLayout(Layers.Start, Layers.Count, config.NumKvHeads, config.HeadDim, options.BlockTokens);
+        KvLayout = new KvCacheLayout(Layers.Start, Layers.Count, config.NumKvHeads, config.HeadDim, options.BlockTokens, options.KvCacheDType);
         _weights = new LlamaWeights(config, weights, Layers, options.Budget, options.QuantizeWeightsToQ8);
         try
         {
@@ -109,7 +109,7 @@ public sealed unsafe class CpuModelRunner : IModelRunner
                 Positions = positions, TokenBlocks = tokenBlocks, BlockIds = blockIds,
                 Arena = batch.KvCache.BlockCount > 0 ? batch.KvCache.Block(0) : null,
                 BlockFloats = KvLayout.BlockFloats, HeadStride = KvLayout.BlockTokens * Config.HeadDim,
-                BlockTokens = KvLayout.BlockTokens,
+                BlockTokens = KvLayout.BlockTokens, KvElementBytes = KvLayout.ElementBytes,
                 Window = Config.SlidingWindow ?? 0,
                 Workspace = _s.AttentionWorkspace, WorkspaceFloats = _s.AttentionWorkspaceFloats,
             };
@@ -185,6 +185,7 @@ public sealed unsafe class CpuModelRunner : IModelRunner
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxBatchSequences, 1, "options.MaxBatchSequences");
         ArgumentOutOfRangeException.ThrowIfLessThan(options.BlockTokens, 1, "options.BlockTokens");
         ArgumentOutOfRangeException.ThrowIfNegative(options.Threads, "options.Threads");
+        KvCacheLayout.ValidateElementType(options.KvCacheDType, config.HeadDim, "options.KvCacheDType");
         if (config.NumKvHeads <= 0 || config.NumHeads % config.NumKvHeads != 0 || config.HeadDim % 2 != 0)
         {
             throw new ModelConfigException(

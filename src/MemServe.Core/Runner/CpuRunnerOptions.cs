@@ -29,4 +29,8 @@ public sealed record CpuRunnerOptions
 
     /// <summary>Tokens per KV block of the cache the runner reads and writes. Default <see cref="KvCacheLayout.DefaultBlockTokens"/>.</summary>
     public int BlockTokens { get; init; } = KvCacheLayout.DefaultBlockTokens;
+
+    /// <summary>Element type of the KV cache: <see cref="Model.DType.F32"/> (default) or <see cref="Model.DType.BF16"/>
+    /// (half the memory and half the attention's reads; keys and values rounded to 8 mantissa bits when written).</summary>
+    public Model.DType KvCacheDType { get; init; } = Model.DType.F32;
 }

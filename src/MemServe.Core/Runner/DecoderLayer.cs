@@ -56,20 +56,26 @@ internal sealed unsafe class DecoderLayer(ModelConfig config, RunnerScratch s, C
 
     private void WriteKv(int layer, int tokens, KvCacheLayout kv, ref AttentionArgs a)
     {
-        int hd = config.HeadDim, kvHeads = config.NumKvHeads, bt = kv.BlockTokens;
-        long bytes = (long)hd * sizeof(float);
+        int hd = config.HeadDim, kvHeads = config.NumKvHeads, bt = kv.BlockTokens, eb = kv.ElementBytes;
         for (int t = 0; t < tokens; t++)
         {
             int pos = a.Positions[t];
             int block = a.BlockIds[a.TokenBlocks[t] + pos / bt];
-            float* blockStart = a.Arena + block * a.BlockFloats;
+            byte* blockStart = (byte*)(a.Arena + block * a.BlockFloats);
             for (int head = 0; head < kvHeads; head++)
             {
                 long src = ((long)t * kvHeads + head) * hd;
-                Buffer.MemoryCopy(s.K + src, blockStart + kv.Offset(layer, false, head, pos % bt), bytes, bytes);
-                Buffer.MemoryCopy(s.V + src, blockStart + kv.Offset(layer, true, head, pos % bt), bytes, bytes);
+                Store(s.K + src, blockStart + kv.Offset(layer, false, head, pos % bt) * eb, hd, eb);
+                Store(s.V + src, blockStart + kv.Offset(layer, true, head, pos % bt) * eb, hd, eb);
             }
         }
+    }
+
+    // One head vector into the cache: copied for FP32, rounded to nearest even for BF16.
+    private static void Store(float* source, byte* destination, int hd, int elementBytes)
+    {
+        if (elementBytes == 4) Buffer.MemoryCopy(source, destination, hd * sizeof(float), hd * sizeof(float));
+        else HalfPrecision.ConvertFromF32(new ReadOnlySpan<float>(source, hd), DType.BF16, new Span<byte>(destination, hd * 2));
     }
 
     private static void AddInPlace(float* x, float* delta, long count)

@@ -110,8 +110,8 @@ public sealed class KvTransferReceiver
     private void Validate(in KvPayloadHeader kv, in FrameHeader header)
     {
         KvCacheLayout layout = _destination.Layout;
-        if (kv.KvHeads != layout.KvHeads || kv.HeadDim != layout.HeadDim || kv.BlockTokens != layout.BlockTokens)
-            TransportThrowHelper.ThrowProtocol($"KV geometry {kv.KvHeads}x{kv.HeadDim}x{kv.BlockTokens} does not match the destination's {layout}.");
+        if (kv.KvHeads != layout.KvHeads || kv.HeadDim != layout.HeadDim || kv.BlockTokens != layout.BlockTokens || kv.ElementBytes != layout.ElementBytes)
+            TransportThrowHelper.ThrowProtocol($"KV geometry {kv.KvHeads}x{kv.HeadDim}x{kv.BlockTokens} of {kv.ElementBytes}-byte elements does not match the destination's {layout}.");
         if (kv.BlockCount != _blocks.Length)
             TransportThrowHelper.ThrowProtocol($"Frame carries {kv.BlockCount} blocks; {_blocks.Length} were allocated.");
         if (!_expected.Contains(kv.Layers))

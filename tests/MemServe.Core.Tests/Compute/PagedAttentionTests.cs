@@ -1,5 +1,6 @@
 using MemServe.Compute;
 using MemServe.Memory;
+using MemServe.Model;
 
 namespace MemServe.Core.Tests.Compute;
 
@@ -10,7 +11,7 @@ public unsafe class PagedAttentionTests
 {
     public static TheoryData<int, int, int, int, int, bool> Cases() => new()
     {
-        // heads, kvHeads, headDim, blockTokens, window, scalar
+        // heads, kvHeads, headDim, blockTokens, window, scalar (each case runs with an FP32 and a BF16 cache)
         { 9, 3, 64, 16, 0, false },   // shape S
         { 4, 2, 16, 4, 0, false },    // tiny test models
         { 6, 1, 24, 5, 0, false },    // odd head_dim and block size, MQA, tiles split by the group
@@ -28,16 +29,33 @@ public unsafe class PagedAttentionTests
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Matches_softmax_reference(int heads, int kvHeads, int headDim, int blockTokens, int window, bool scalar)
+    public void Matches_softmax_reference(int heads, int kvHeads, int headDim, int blockTokens, int window, bool scalar) =>
+        Check(heads, kvHeads, headDim, blockTokens, window, scalar, DType.F32);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Matches_softmax_reference_over_a_bf16_cache(int heads, int kvHeads, int headDim, int blockTokens, int window, bool scalar) =>
+        Check(heads, kvHeads, headDim, blockTokens, window, scalar, DType.BF16);
+
+    // The reference reads the cache's own elements (BF16 widened exactly), so both element types get the same tolerance.
+    private static void Check(int heads, int kvHeads, int headDim, int blockTokens, int window, bool scalar, DType kvType)
     {
         // Sequences: (cached tokens, new tokens): a long prefill chunk, a chunk after a cache, two decode tokens.
         (int Cached, int New)[] sequences = [(0, 37), (11, 9), (40, 1), (3, 1)];
-        var layout = new KvCacheLayout(0, 1, kvHeads, headDim, blockTokens);
+        var layout = new KvCacheLayout(0, 1, kvHeads, headDim, blockTokens, kvType);
         int blocksPerSequence = layout.BlocksFor(41), tokens = 0;
         foreach (var s in sequences) tokens += s.New;
         using var arena = new NativeBuffer<float>(layout.BlockFloats * blocksPerSequence * sequences.Length, null, MemoryCategory.KvCache, "kv");
         var random = new Random(heads * 100 + headDim + blockTokens + window);
-        for (long i = 0; i < arena.Length; i++) arena.Pointer[i] = (float)(random.NextDouble() * 2 - 1);
+        if (kvType == DType.BF16)
+        {
+            var halves = (ushort*)arena.Pointer;
+            for (long i = 0; i < arena.Length * 2; i++) halves[i] = HalfPrecision.FloatToBF16((float)(random.NextDouble() * 2 - 1));
+        }
+        else
+        {
+            for (long i = 0; i < arena.Length; i++) arena.Pointer[i] = (float)(random.NextDouble() * 2 - 1);
+        }
         // Sequence s owns blocks s, s + S, s + 2S, ... (interleaved, so tables are not contiguous).
         var blockIds = new int[blocksPerSequence * sequences.Length];
         var positions = new int[tokens];
@@ -67,7 +85,7 @@ public unsafe class PagedAttentionTests
                 Q = pq, Out = po, Tokens = tokens, NumHeads = heads, NumKvHeads = kvHeads, HeadDim = headDim,
                 Scale = 1f / MathF.Sqrt(headDim), Positions = pp, TokenBlocks = ptb, BlockIds = pb, Arena = arena.Pointer,
                 BlockFloats = layout.BlockFloats, KOffset = layout.Offset(0, false, 0, 0), VOffset = layout.Offset(0, true, 0, 0),
-                HeadStride = blockTokens * headDim, BlockTokens = blockTokens, Window = window,
+                HeadStride = blockTokens * headDim, BlockTokens = blockTokens, KvElementBytes = layout.ElementBytes, Window = window,
                 Workspace = ws.Pointer, WorkspaceFloats = workspace,
             };
             if (scalar) PagedAttentionScalar.Run(pool, ref args);
@@ -81,10 +99,19 @@ public unsafe class PagedAttentionTests
             for (int h = 0; h < heads; h++)
             {
                 int kvHead = h / group;
-                float* K(int p) => arena.Pointer + blockIds[tokenBlocks[token] + p / blockTokens] * layout.BlockFloats
-                    + layout.Offset(0, false, kvHead, p % blockTokens);
-                float* V(int p) => arena.Pointer + blockIds[tokenBlocks[token] + p / blockTokens] * layout.BlockFloats
-                    + layout.Offset(0, true, kvHead, p % blockTokens);
+                float[] K(int p) => Element(p, false);
+                float[] V(int p) => Element(p, true);
+                float[] Element(int p, bool value)
+                {
+                    byte* head = (byte*)(arena.Pointer + blockIds[tokenBlocks[token] + p / blockTokens] * layout.BlockFloats)
+                        + layout.Offset(0, value, kvHead, p % blockTokens) * layout.ElementBytes;
+                    var row = new float[headDim];
+                    for (int d = 0; d < headDim; d++)
+                    {
+                        row[d] = kvType == DType.BF16 ? HalfPrecision.BF16ToFloat(((ushort*)head)[d]) : ((float*)head)[d];
+                    }
+                    return row;
+                }
                 var scores = new double[pos + 1];
                 double max = double.NegativeInfinity;
                 for (int p = first; p <= pos; p++)

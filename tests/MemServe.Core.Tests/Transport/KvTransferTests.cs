@@ -1,5 +1,6 @@
 using System.Runtime.InteropServices;
 using MemServe.Memory;
+using MemServe.Model;
 using MemServe.Runner;
 using MemServe.Transport;
 
@@ -121,6 +122,45 @@ public class KvTransferTests
         Assert.Empty(result.WrittenBlocks);
         Assert.Equal(TransportErrorKind.ProtocolViolation, Assert.IsType<KvTransportException>(result.Error).Kind);
         Assert.All(DestinationBlocks, id => Assert.True(destination.BlockSpan(id).IndexOfAnyExcept(0f) < 0));
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public async Task Bf16BlocksLandBitExactlyLayerByLayer(int layersPerFrame)
+    {
+        KvCacheLayout bf16 = Layout with { ElementType = DType.BF16 };
+        using KvBlockStorage source = FilledStorage(bf16, seed: 6);
+        using var destination = new KvBlockStorage(bf16, 6, budget: null);
+        await using Link link = await Link.OpenAsync(KvTransports.Tcp);
+        var receiver = new KvTransferReceiver(destination, DestinationBlocks, transferId: 9);
+
+        Task<KvTransferResult> receiving = receiver.ReceiveAsync(link.Receiver);
+        await KvTransferSender.SendByLayerAsync(link.Sender, 9, source, SourceBlocks, layersPerFrame);
+        KvTransferResult result = await receiving;
+
+        Assert.True(result.Completed, result.Error?.Message);
+        AssertBlocksEqual(source, SourceBlocks, destination, DestinationBlocks);
+    }
+
+    [Fact]
+    public async Task Fp32BlocksAreRefusedByABf16Cache()
+    {
+        using KvBlockStorage source = FilledStorage(Layout, seed: 7);
+        using var destination = new KvBlockStorage(Layout with { ElementType = DType.BF16 }, 6, budget: null);
+        var (sender, receiverEnd) = KvTransports.CreateInProcessPair();
+        await using var _ = sender;
+        await using var __ = receiverEnd;
+        var receiver = new KvTransferReceiver(destination, DestinationBlocks, transferId: 3);
+
+        await KvTransferSender.SendAggregatedAsync(sender, 3, source, SourceBlocks);
+        KvTransferResult result = await receiver.ReceiveAsync(receiverEnd);
+
+        Assert.False(result.Completed);
+        Assert.Empty(result.WrittenBlocks);
+        var error = Assert.IsType<KvTransportException>(result.Error);
+        Assert.Equal(TransportErrorKind.ProtocolViolation, error.Kind);
+        Assert.Contains("4-byte elements", error.Message);
     }
 
     [Fact]
