@@ -1,4 +1,5 @@
 using MemServe.Engine;
+using MemServe.Model;
 
 namespace MemServe.Extensions;
 
@@ -45,6 +46,10 @@ public sealed class MemServeOptions
 
     /// <summary>Tokens per KV block. <value>The default is null (the engine's 16).</value></summary>
     public int? BlockTokens { get; set; }
+
+    /// <summary>Element type of the KV cache, <c>F32</c> or <c>BF16</c> (twice the tokens in the same budget; see
+    /// <see cref="LlmEngineOptions.KvCacheDType"/>). <value>The default is null (F32).</value></summary>
+    public DType? KvCacheDType { get; set; }
 
     /// <summary>Caps the KV pool. <value>The default is null: sized from the budget.</value></summary>
     public int? MaxKvBlocks { get; set; }
@@ -116,6 +121,7 @@ public sealed class MemServeOptions
             MaxRunningSequences = MaxRunningSequences ?? defaults.MaxRunningSequences,
             AdmissionQueueCapacity = AdmissionQueueCapacity ?? defaults.AdmissionQueueCapacity,
             BlockTokens = BlockTokens ?? defaults.BlockTokens,
+            KvCacheDType = KvCacheDType ?? defaults.KvCacheDType,
             MaxKvBlocks = MaxKvBlocks,
             MaxContextTokens = MaxContextTokens,
             ModelName = string.IsNullOrEmpty(ModelName) ? defaultModelName : ModelName,

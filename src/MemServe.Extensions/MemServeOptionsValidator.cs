@@ -45,6 +45,7 @@ internal sealed class MemServeOptionsValidator : IValidateOptions<MemServeOption
         Check(options.AdmissionQueueCapacity is null or > 0, nameof(options.AdmissionQueueCapacity), "must be at least 1", options.AdmissionQueueCapacity);
         Check(options.BlockTokens is null or > 0, nameof(options.BlockTokens), "must be at least 1", options.BlockTokens);
         Check(options.MaxKvBlocks is null or > 0, nameof(options.MaxKvBlocks), "must be at least 1", options.MaxKvBlocks);
+        Check(options.KvCacheDType is null or Model.DType.F32 or Model.DType.BF16, nameof(options.KvCacheDType), "must be F32 or BF16", options.KvCacheDType);
         Check(options.MaxContextTokens is null or >= 2, nameof(options.MaxContextTokens), "must be at least 2", options.MaxContextTokens);
         Check(options.OverloadRetryAfterSeconds >= 0, nameof(options.OverloadRetryAfterSeconds), "must be 0 or more", options.OverloadRetryAfterSeconds);
         ValidatePrefixCache(options.PrefixCache, Check);

@@ -73,6 +73,19 @@ public sealed class MemServeServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public async Task A_bf16_kv_cache_from_configuration_takes_half_the_memory_per_block()
+    {
+        IConfiguration f32 = TestSettings.Build(TestSettings.Configuration(("ModelName", "f32")));
+        IConfiguration bf16 = TestSettings.Build(TestSettings.Configuration(("ModelName", "bf16"), ("KvCacheDType", "BF16")));
+        await using ServiceProvider f32Services = EngineServices.Build(s => s.AddMemServe(f32.GetSection("MemServe")));
+        await using ServiceProvider bf16Services = EngineServices.Build(s => s.AddMemServe(bf16.GetSection("MemServe")));
+
+        EngineStats a = f32Services.GetRequiredService<ILlmEngine>().GetStats(), b = bf16Services.GetRequiredService<ILlmEngine>().GetStats();
+
+        Assert.Equal(a.KvCacheBytes / a.KvBlocksTotal, 2 * (b.KvCacheBytes / b.KvBlocksTotal));
+    }
+
+    [Fact]
     public async Task BindConfiguration_ReadsTheKeyedSectionFromTheContainersConfiguration()
     {
         IConfiguration configuration = TestSettings.Build(new Dictionary<string, string?>
@@ -107,6 +120,7 @@ public sealed class MemServeServiceCollectionExtensionsTests
     [InlineData("MaxBatchTokens", "0", "MemServe:MaxBatchTokens")]
     [InlineData("Threads", "-1", "MemServe:Threads")]
     [InlineData("MaxContextTokens", "1", "MemServe:MaxContextTokens")]
+    [InlineData("KvCacheDType", "F16", "MemServe:KvCacheDType")]
     [InlineData("ModelPath", "/no/such/model/folder", "MemServe:ModelPath")]
     public async Task InvalidOptions_FailResolutionWithAMessageNamingTheField(string key, string value, string field)
     {
