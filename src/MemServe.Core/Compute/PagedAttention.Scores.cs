@@ -12,7 +12,7 @@ internal static unsafe partial class PagedAttention
     /// softmax update, <c>acc += p · V</c>; nothing when the row sees no key of the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RowBlock<TKv>(float* qs, float* kt, float* acc, float* p, float* max, float* sum, byte* v,
-        int r, int pos, int hd, int bt, int bt16, int n, int blockStart, int window) where TKv : struct, IKvElements
+        int r, int pos, int hd, int bt, int bt16, int n, int blockStart, int window) where TKv : struct, IRowLoader
     {
         if (blockStart > pos || (window > 0 && blockStart + bt <= pos - window + 1)) return;
         float* pr = p + (long)r * bt16;
@@ -27,7 +27,7 @@ internal static unsafe partial class PagedAttention
     /// key's 64-wide product is four vector FMAs, and the 16 keys' horizontal sums are one <see cref="VectorReductions.Sum16"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void RowBlockDirect<TKv>(float* qs, byte* k, float* acc, float* p, float* max, float* sum, byte* v,
-        int r, int pos, int bt, int n, int blockStart, int window) where TKv : struct, IKvElements
+        int r, int pos, int bt, int n, int blockStart, int window) where TKv : struct, IRowLoader
     {
         if (blockStart > pos || (window > 0 && blockStart + bt <= pos - window + 1)) return;
         float* pr = p + (long)r * 16;
@@ -35,14 +35,14 @@ internal static unsafe partial class PagedAttention
         Vector512<float> q0 = Vector512.Load(q), q1 = Vector512.Load(q + 16), q2 = Vector512.Load(q + 32), q3 = Vector512.Load(q + 48);
         // Keys past n (not yet written) repeat key n - 1; the mask hides them.
         Vector512<float> s = VectorReductions.Sum16(
-            KeyProduct<TKv>(q0, q1, q2, q3, k, 0), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(1, n - 1) * 64L),
-            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(2, n - 1) * 64L), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(3, n - 1) * 64L),
-            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(4, n - 1) * 64L), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(5, n - 1) * 64L),
-            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(6, n - 1) * 64L), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(7, n - 1) * 64L),
-            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(8, n - 1) * 64L), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(9, n - 1) * 64L),
-            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(10, n - 1) * 64L), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(11, n - 1) * 64L),
-            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(12, n - 1) * 64L), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(13, n - 1) * 64L),
-            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(14, n - 1) * 64L), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(15, n - 1) * 64L));
+            KeyProduct<TKv>(q0, q1, q2, q3, k, 0), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(1, n - 1) * 64),
+            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(2, n - 1) * 64), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(3, n - 1) * 64),
+            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(4, n - 1) * 64), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(5, n - 1) * 64),
+            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(6, n - 1) * 64), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(7, n - 1) * 64),
+            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(8, n - 1) * 64), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(9, n - 1) * 64),
+            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(10, n - 1) * 64), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(11, n - 1) * 64),
+            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(12, n - 1) * 64), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(13, n - 1) * 64),
+            KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(14, n - 1) * 64), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(15, n - 1) * 64));
         var keyPos = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + Vector512.Create(blockStart);
         Vector512<float> masked = MaskedStore(s, keyPos, Math.Min(pos, blockStart + bt - 1), pos, window, pr);
         float correction = Update(pr, 16, VectorReductions.MaxAcross(masked), ref max[r], ref sum[r]);
@@ -52,9 +52,9 @@ internal static unsafe partial class PagedAttention
     /// <summary>q · k for one 64-wide key, as a vector of 16 partial sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector512<float> KeyProduct<TKv>(Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3,
-        byte* k, long key) where TKv : struct, IKvElements =>
-        Vector512.FusedMultiplyAdd(q3, TKv.Load16(k, key + 48), Vector512.FusedMultiplyAdd(q2, TKv.Load16(k, key + 32),
-            Vector512.FusedMultiplyAdd(q1, TKv.Load16(k, key + 16), q0 * TKv.Load16(k, key))));
+        byte* k, int key) where TKv : struct, IRowLoader =>
+        Vector512.FusedMultiplyAdd(q3, TKv.Load512(k, key + 48), Vector512.FusedMultiplyAdd(q2, TKv.Load512(k, key + 32),
+            Vector512.FusedMultiplyAdd(q1, TKv.Load512(k, key + 16), q0 * TKv.Load512(k, key))));
 
     /// <summary><see cref="Scores"/> for four consecutive rows (head_dim 64) sharing each transposed key load; every
     /// row must see at least one key of the block. Returns the four block maxes.</summary>

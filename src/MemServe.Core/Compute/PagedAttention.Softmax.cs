@@ -43,7 +43,7 @@ internal static unsafe partial class PagedAttention
     /// row does not see have p = 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Accumulate64x4<TKv>(float* acc, Vector128<float> correction, float* p, int bt16, byte* v, int n)
-        where TKv : struct, IKvElements
+        where TKv : struct, IRowLoader
     {
         Vector512<float> c = Vector512.Create(correction.GetElement(0));
         Vector512<float> x00 = Vector512.Load(acc) * c, x01 = Vector512.Load(acc + 16) * c, x02 = Vector512.Load(acc + 32) * c, x03 = Vector512.Load(acc + 48) * c;
@@ -55,8 +55,8 @@ internal static unsafe partial class PagedAttention
         Vector512<float> x30 = Vector512.Load(acc + 192) * c, x31 = Vector512.Load(acc + 208) * c, x32 = Vector512.Load(acc + 224) * c, x33 = Vector512.Load(acc + 240) * c;
         for (int j = 0; j < n; j++)
         {
-            long e = j * 64L;
-            Vector512<float> v0 = TKv.Load16(v, e), v1 = TKv.Load16(v, e + 16), v2 = TKv.Load16(v, e + 32), v3 = TKv.Load16(v, e + 48);
+            int e = j * 64;
+            Vector512<float> v0 = TKv.Load512(v, e), v1 = TKv.Load512(v, e + 16), v2 = TKv.Load512(v, e + 32), v3 = TKv.Load512(v, e + 48);
             var pj = Vector512.Create(p[j]);
             x00 = Vector512.FusedMultiplyAdd(pj, v0, x00); x01 = Vector512.FusedMultiplyAdd(pj, v1, x01);
             x02 = Vector512.FusedMultiplyAdd(pj, v2, x02); x03 = Vector512.FusedMultiplyAdd(pj, v3, x03);
@@ -78,7 +78,7 @@ internal static unsafe partial class PagedAttention
 
     /// <summary><see cref="Accumulate"/> for head_dim 64 (every baseline shape): four independent accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate64<TKv>(float* acc, float correction, float* p, byte* v, int n) where TKv : struct, IKvElements
+    private static void Accumulate64<TKv>(float* acc, float correction, float* p, byte* v, int n) where TKv : struct, IRowLoader
     {
         var c = Vector512.Create(correction);
         Vector512<float> x0 = Vector512.Load(acc) * c, x1 = Vector512.Load(acc + 16) * c;
@@ -86,11 +86,11 @@ internal static unsafe partial class PagedAttention
         for (int j = 0; j < n; j++)
         {
             var pj = Vector512.Create(p[j]);
-            long e = j * 64L;
-            x0 = Vector512.FusedMultiplyAdd(pj, TKv.Load16(v, e), x0);
-            x1 = Vector512.FusedMultiplyAdd(pj, TKv.Load16(v, e + 16), x1);
-            x2 = Vector512.FusedMultiplyAdd(pj, TKv.Load16(v, e + 32), x2);
-            x3 = Vector512.FusedMultiplyAdd(pj, TKv.Load16(v, e + 48), x3);
+            int e = j * 64;
+            x0 = Vector512.FusedMultiplyAdd(pj, TKv.Load512(v, e), x0);
+            x1 = Vector512.FusedMultiplyAdd(pj, TKv.Load512(v, e + 16), x1);
+            x2 = Vector512.FusedMultiplyAdd(pj, TKv.Load512(v, e + 32), x2);
+            x3 = Vector512.FusedMultiplyAdd(pj, TKv.Load512(v, e + 48), x3);
         }
         x0.Store(acc);
         x1.Store(acc + 16);
@@ -100,7 +100,7 @@ internal static unsafe partial class PagedAttention
 
     /// <summary>acc = acc · correction + Σ_j p[j] · v[j] over the first <paramref name="n"/> keys.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate<TKv>(float* acc, float correction, float* p, byte* v, int n, int hd) where TKv : struct, IKvElements
+    private static void Accumulate<TKv>(float* acc, float correction, float* p, byte* v, int n, int hd) where TKv : struct, IRowLoader
     {
         var c = Vector512.Create(correction);
         int i = 0;
@@ -110,8 +110,8 @@ internal static unsafe partial class PagedAttention
             for (int j = 0; j < n; j++)
             {
                 var pj = Vector512.Create(p[j]);
-                x0 = Vector512.FusedMultiplyAdd(pj, TKv.Load16(v, (long)j * hd + i), x0);
-                x1 = Vector512.FusedMultiplyAdd(pj, TKv.Load16(v, (long)j * hd + i + 16), x1);
+                x0 = Vector512.FusedMultiplyAdd(pj, TKv.Load512(v, j * hd + i), x0);
+                x1 = Vector512.FusedMultiplyAdd(pj, TKv.Load512(v, j * hd + i + 16), x1);
             }
             x0.Store(acc + i);
             x1.Store(acc + i + 16);
@@ -119,13 +119,13 @@ internal static unsafe partial class PagedAttention
         for (; i + 16 <= hd; i += 16)
         {
             Vector512<float> x0 = Vector512.Load(acc + i) * c;
-            for (int j = 0; j < n; j++) x0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[j]), TKv.Load16(v, (long)j * hd + i), x0);
+            for (int j = 0; j < n; j++) x0 = Vector512.FusedMultiplyAdd(Vector512.Create(p[j]), TKv.Load512(v, j * hd + i), x0);
             x0.Store(acc + i);
         }
         for (; i < hd; i++)
         {
             float x = acc[i] * correction;
-            for (int j = 0; j < n; j++) x += p[j] * TKv.Load1(v, (long)j * hd + i);
+            for (int j = 0; j < n; j++) x += p[j] * TKv.Load1(v, j * hd + i);
             acc[i] = x;
         }
     }

@@ -105,13 +105,13 @@ internal static unsafe partial class PagedAttention
         for (int item = begin; item < end; item++)
         {
             int tile = item / kvHeads;
-            if (job->Args->KvElementBytes == 2) Tile<Bf16Kv>(job->Args, job->TileStarts[tile], job->TileStarts[tile + 1], item % kvHeads, thread);
-            else Tile<F32Kv>(job->Args, job->TileStarts[tile], job->TileStarts[tile + 1], item % kvHeads, thread);
+            if (job->Args->KvElementBytes == 2) Tile<Bf16Loader>(job->Args, job->TileStarts[tile], job->TileStarts[tile + 1], item % kvHeads, thread);
+            else Tile<F32Loader>(job->Args, job->TileStarts[tile], job->TileStarts[tile + 1], item % kvHeads, thread);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TKv>(AttentionArgs* a, int t0, int t1, int kvHead, int thread) where TKv : struct, IKvElements
+    private static void Tile<TKv>(AttentionArgs* a, int t0, int t1, int kvHead, int thread) where TKv : struct, IRowLoader
     {
         int hd = a->HeadDim, bt = a->BlockTokens, bt16 = (bt + 15) & ~15;
         int group = a->NumHeads / a->NumKvHeads, rows = (t1 - t0) * group, qDim = a->NumHeads * hd;
@@ -183,17 +183,17 @@ internal static unsafe partial class PagedAttention
 
     /// <summary>First element of <paramref name="kvHead"/>'s K or V (per <paramref name="offset"/>) in a block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte* HeadStart<TKv>(AttentionArgs* a, int blockId, long offset, int kvHead) where TKv : struct, IKvElements =>
-        (byte*)(a->Arena + blockId * a->BlockFloats) + (offset + (long)kvHead * a->HeadStride) * TKv.Bytes;
+    private static byte* HeadStart<TKv>(AttentionArgs* a, int blockId, long offset, int kvHead) where TKv : struct, IRowLoader =>
+        (byte*)(a->Arena + blockId * a->BlockFloats) + (offset + (long)kvHead * a->HeadStride) * TKv.ElementBytes;
 
     /// <summary>Asks for the next block's K and V of this head ahead of use: blocks sit far apart in the arena, so
     /// the hardware prefetcher starts cold on each, and decode rows do too little work per block to hide DRAM latency.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchBlock<TKv>(AttentionArgs* a, int blockId, int kvHead, int elements) where TKv : struct, IKvElements
+    private static void PrefetchBlock<TKv>(AttentionArgs* a, int blockId, int kvHead, int elements) where TKv : struct, IRowLoader
     {
         byte* k = HeadStart<TKv>(a, blockId, a->KOffset, kvHead);
         byte* v = HeadStart<TKv>(a, blockId, a->VOffset, kvHead);
-        long bytes = (long)elements * TKv.Bytes;
+        long bytes = (long)elements * TKv.ElementBytes;
         for (long o = 0; o < bytes; o += 64)
         {
             Sse.Prefetch1(k + o);
@@ -204,26 +204,26 @@ internal static unsafe partial class PagedAttention
     /// <summary>kt[d, j] = k[j, d] for the <paramref name="n"/> keys of a block, in 8 × 8 register transposes
     /// (columns past n up to a multiple of 8 repeat key n - 1, which the score mask hides).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose<TKv>(byte* k, int n, int hd, float* kt, int bt16) where TKv : struct, IKvElements
+    private static void Transpose<TKv>(byte* k, int n, int hd, float* kt, int bt16) where TKv : struct, IRowLoader
     {
         if (!Avx.IsSupported || hd % 8 != 0)
         {
             for (int j = 0; j < n; j++)
             {
-                for (int d = 0; d < hd; d++) kt[d * bt16 + j] = TKv.Load1(k, (long)j * hd + d);
+                for (int d = 0; d < hd; d++) kt[d * bt16 + j] = TKv.Load1(k, j * hd + d);
             }
             return;
         }
         for (int c = 0; c < n; c += 8)
         {
-            long r0 = (long)c * hd;
-            long s1 = r0 + Math.Min(1, n - 1 - c) * (long)hd, s2 = r0 + Math.Min(2, n - 1 - c) * (long)hd, s3 = r0 + Math.Min(3, n - 1 - c) * (long)hd;
-            long s4 = r0 + Math.Min(4, n - 1 - c) * (long)hd, s5 = r0 + Math.Min(5, n - 1 - c) * (long)hd, s6 = r0 + Math.Min(6, n - 1 - c) * (long)hd;
-            long s7 = r0 + Math.Min(7, n - 1 - c) * (long)hd;
+            int r0 = c * hd;
+            int s1 = r0 + Math.Min(1, n - 1 - c) * hd, s2 = r0 + Math.Min(2, n - 1 - c) * hd, s3 = r0 + Math.Min(3, n - 1 - c) * hd;
+            int s4 = r0 + Math.Min(4, n - 1 - c) * hd, s5 = r0 + Math.Min(5, n - 1 - c) * hd, s6 = r0 + Math.Min(6, n - 1 - c) * hd;
+            int s7 = r0 + Math.Min(7, n - 1 - c) * hd;
             for (int d = 0; d < hd; d += 8)
             {
-                Vector256<float> k0 = TKv.Load8(k, r0 + d), k1 = TKv.Load8(k, s1 + d), k2 = TKv.Load8(k, s2 + d), k3 = TKv.Load8(k, s3 + d);
-                Vector256<float> k4 = TKv.Load8(k, s4 + d), k5 = TKv.Load8(k, s5 + d), k6 = TKv.Load8(k, s6 + d), k7 = TKv.Load8(k, s7 + d);
+                Vector256<float> k0 = TKv.Load256(k, r0 + d), k1 = TKv.Load256(k, s1 + d), k2 = TKv.Load256(k, s2 + d), k3 = TKv.Load256(k, s3 + d);
+                Vector256<float> k4 = TKv.Load256(k, s4 + d), k5 = TKv.Load256(k, s5 + d), k6 = TKv.Load256(k, s6 + d), k7 = TKv.Load256(k, s7 + d);
                 Vector256<float> t0 = Avx.UnpackLow(k0, k1), t1 = Avx.UnpackHigh(k0, k1);
                 Vector256<float> t2 = Avx.UnpackLow(k2, k3), t3 = Avx.UnpackHigh(k2, k3);
                 Vector256<float> t4 = Avx.UnpackLow(k4, k5), t5 = Avx.UnpackHigh(k4, k5);

@@ -78,7 +78,7 @@ internal static unsafe class PagedAttentionScalar
     private static float* Row(byte* head, int j, int hd, int elementBytes, float* scratch)
     {
         if (elementBytes == 4) return (float*)head + (long)j * hd;
-        for (int d = 0; d < hd; d++) scratch[d] = Bf16Kv.Load1(head, (long)j * hd + d);
+        for (int d = 0; d < hd; d++) scratch[d] = Bf16Loader.Load1(head, j * hd + d);
         return scratch;
     }
 

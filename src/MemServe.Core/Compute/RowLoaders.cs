@@ -22,11 +22,17 @@ internal unsafe interface IRowLoader
     /// weight vector is cheap (FP32 +10–15%, BF16 +5–10% measured); F16's longer widening leaves too few
     /// registers, so it stays at 2 rows.</summary>
     static abstract bool ThreeRowTile { get; }
+
+    /// <summary>Bytes of one element (the attention kernels read FP32 and BF16 KV caches through the same loaders).</summary>
+    static abstract int ElementBytes { get; }
 }
 
 /// <summary>FP32 weights: plain loads.</summary>
 internal readonly unsafe struct F32Loader : IRowLoader
 {
+    /// <inheritdoc />
+    public static int ElementBytes => 4;
+
     /// <inheritdoc />
     public static bool ThreeRowTile => true;
 
@@ -43,6 +49,9 @@ internal readonly unsafe struct F32Loader : IRowLoader
 /// <summary>BF16 weights: zero-extend each ushort to uint and shift left 16 (bf16 is the top half of an f32).</summary>
 internal readonly unsafe struct Bf16Loader : IRowLoader
 {
+    /// <inheritdoc />
+    public static int ElementBytes => 2;
+
     /// <inheritdoc />
     public static bool ThreeRowTile => true;
 
@@ -71,6 +80,9 @@ internal readonly unsafe struct Bf16Loader : IRowLoader
 /// </summary>
 internal readonly unsafe struct F16Loader : IRowLoader
 {
+    /// <inheritdoc />
+    public static int ElementBytes => 2;
+
     /// <inheritdoc />
     public static bool ThreeRowTile => false;
 
@@ -109,6 +121,9 @@ internal readonly unsafe struct F16Loader : IRowLoader
 /// </summary>
 internal readonly unsafe struct F16FiniteLoader : IRowLoader
 {
+    /// <inheritdoc />
+    public static int ElementBytes => 2;
+
     /// <inheritdoc />
     public static bool ThreeRowTile => false;
 

@@ -18,20 +18,9 @@ public class Bf16KvCacheTests
     [InlineData("llama", DType.BF16)]
     [InlineData("qwen3", DType.F16)]
     [InlineData("mistral", DType.F32)]
-    public void Decoding_over_a_bf16_cache_stays_close_to_full_fp32_recompute(string kind, DType dtype)
-    {
-        var (config, weights) = TinyModels.Create(kind, dtype);
-        using var _ = weights;
-        using var harness = new RunnerHarness(config, weights, Bf16);
-        int[] tokens = TinyModels.Tokens(14, config.VocabSize, seed: 5);
-        float[][] expected = new ReferenceModel(config, weights).Forward(tokens);
-
-        for (int i = 0; i < tokens.Length; i++)
-        {
-            // Keys and values carry 8 mantissa bits (relative error ≤ 2^-9 each).
-            LogitAssert.Close(expected[i], harness.Step(0, [tokens[i]]), relative: 2e-2, context: $"{kind} {dtype} position {i}");
-        }
-    }
+    public void Decoding_over_a_bf16_cache_stays_close_to_full_fp32_recompute(string kind, DType dtype) =>
+        // Keys and values carry 8 mantissa bits (relative error ≤ 2^-9 each).
+        KvCacheConsistencyTests.AssertDecodeMatchesRecompute(kind, dtype, Bf16, relative: 2e-2);
 
     [Fact]
     public void Chunked_prefill_over_a_bf16_cache_matches_one_shot()
