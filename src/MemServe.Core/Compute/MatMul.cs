@@ -39,14 +39,27 @@ internal sealed unsafe class MatMul
     private readonly int _maxCols;
     private readonly byte* _q8Scratch;      // (q8Tokens, blocks * 32) int8, then (q8Tokens, blocks) scales
     private readonly int _q8Tokens;
+    private readonly float* _paddedInput;   // (_paddedTokens, _maxCols + InputPad)
+    private readonly int _paddedTokens;
+
+    /// <summary>Floats added to each row of a prefill input whose rows are a multiple of 4 KiB apart: such rows land in
+    /// the same L1 sets, and the 8 rows a tile reads at one offset evict each other and the weight rows.</summary>
+    public const int InputPad = 16;
+
+    /// <summary>Floats of the padded-input scratch for <paramref name="tokens"/> rows (0 when no prefill can use it).</summary>
+    public static long PaddedInputFloats(int tokens, int maxCols) =>
+        tokens > MatMulKernels.MaxWideTokens ? (long)tokens * (maxCols + InputPad) : 0;
 
     /// <summary>Creates a matmul over <paramref name="pool"/> with F16 scratch for inputs up to
     /// <paramref name="maxCols"/> wide; <paramref name="scratch"/> must hold
     /// <see cref="ScratchFloats"/>(pool.ThreadCount, maxCols) floats and outlive this object. Q8 weights need
     /// <paramref name="q8Scratch"/> of <see cref="Q8ScratchBytes"/>(q8Tokens, maxCols) bytes; inputs then hold at
     /// most <paramref name="q8Tokens"/> rows.</summary>
-    public MatMul(ComputeThreadPool pool, float* scratch, int maxCols, byte* q8Scratch = null, int q8Tokens = 0)
+    public MatMul(ComputeThreadPool pool, float* scratch, int maxCols, byte* q8Scratch = null, int q8Tokens = 0,
+        float* paddedInput = null, int paddedTokens = 0)
     {
+        _paddedInput = paddedInput;
+        _paddedTokens = paddedInput == null ? 0 : paddedTokens;
         _pool = pool;
         _scratch = scratch;
         _maxCols = maxCols;
@@ -70,6 +83,7 @@ internal sealed unsafe class MatMul
         var job = new Job { X = x, XStride = xStride, Tokens = tokens, Count = 1, Scratch = _scratch, MaxCols = _maxCols };
         job.Targets[0] = new MatMulTarget(w, bias, y, yStride);
         if (w.Format == WeightFormat.Q8) QuantizeInput(ref job, w.Cols);
+        else Pad(ref job, w.Cols);
         Dispatch(ref job, w.Rows, w.Cols);
     }
 
@@ -85,10 +99,29 @@ internal sealed unsafe class MatMul
         {
             QuantizeInput(ref job, a.W.Cols);
         }
+        else
+        {
+            Pad(ref job, a.W.Cols);
+        }
         Dispatch(ref job, rows, a.W.Cols);
     }
 
     /// <summary>Quantizes the job's input rows into the Q8 scratch (once per call, shared by all targets).</summary>
+    // Prefill inputs whose rows sit a multiple of 4 KiB apart (hidden 1024, 2048, 4096 in FP32) are copied to rows
+    // InputPad floats longer: the copy is under 1% of the matmul, and L f32 prefill ran 1.11× faster (interleaved).
+    private void Pad(ref Job job, int cols)
+    {
+        if (job.Tokens > _paddedTokens || job.Tokens <= MatMulKernels.MaxWideTokens || cols > _maxCols
+            || (long)job.XStride * sizeof(float) % 4096 != 0) return;
+        int stride = cols + InputPad;
+        for (int t = 0; t < job.Tokens; t++)
+        {
+            Buffer.MemoryCopy(job.X + (long)t * job.XStride, _paddedInput + (long)t * stride, (long)cols * sizeof(float), (long)cols * sizeof(float));
+        }
+        job.X = _paddedInput;
+        job.XStride = stride;
+    }
+
     private void QuantizeInput(ref Job job, int cols)
     {
         if (job.Tokens > _q8Tokens || cols > _maxCols)

@@ -57,7 +57,7 @@ public sealed unsafe class CpuModelRunner : IModelRunner
             _weights.Dispose();
             throw;
         }
-        _matMul = new MatMul(_pool, _s.F16Tiles, _s.F16MaxCols, _s.Q8Input, _s.Q8Tokens);
+        _matMul = new MatMul(_pool, _s.F16Tiles, _s.F16MaxCols, _s.Q8Input, _s.Q8Tokens, _s.PaddedInput, MaxBatchTokens);
         _layer = new DecoderLayer(config, _s, _pool, _matMul);
         _rope = new Rope(config);
         _hiddenMemory = new NativeFloatMemory(_s.X, MaxBatchTokens * config.HiddenSize);

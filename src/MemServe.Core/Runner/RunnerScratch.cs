@@ -36,6 +36,7 @@ internal sealed unsafe class RunnerScratch : IDisposable
             (long)threads * AttentionWorkspaceFloats,     // AttentionWorkspace
             MatMul.ScratchFloats(threads, maxCols),       // F16Tiles
             q8 ? (MatMul.Q8ScratchBytes(Q8Tokens, maxCols) + 3) / 4 : 0, // Q8Input (bytes as floats)
+            MatMul.PaddedInputFloats(t, maxCols),         // PaddedInput
         ];
         long total = 0;
         foreach (long s in sizes) total += Align(s);
@@ -47,6 +48,7 @@ internal sealed unsafe class RunnerScratch : IDisposable
         Attention = Next(sizes[5]); Gate = Next(sizes[6]); Up = Next(sizes[7]); RopeTable = Next(sizes[8]);
         HeadIn = Next(sizes[9]); Logits = Next(sizes[10]); AttentionWorkspace = Next(sizes[11]); F16Tiles = Next(sizes[12]);
         Q8Input = (byte*)Next(sizes[13]);
+        PaddedInput = sizes[14] > 0 ? Next(sizes[14]) : null;
         TokenBlocks = new int[maxTokens];
         LogitSequences = new int[maxSequences];
     }
@@ -66,6 +68,7 @@ internal sealed unsafe class RunnerScratch : IDisposable
     public float* F16Tiles { get; }           // (threads, MatMul.F16TileRows, F16MaxCols)
     public byte* Q8Input { get; }            // MatMul.Q8ScratchBytes(Q8Tokens, F16MaxCols): quantized matmul inputs
     public int Q8Tokens { get; }              // rows the Q8 input scratch holds (0 without Q8 weights)
+    public float* PaddedInput { get; }        // (T, F16MaxCols + MatMul.InputPad) prefill matmul inputs, null when T is small
     public int AttentionWorkspaceFloats { get; }
     public int F16MaxCols { get; }
 

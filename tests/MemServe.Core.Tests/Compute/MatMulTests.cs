@@ -61,6 +61,35 @@ public unsafe class MatMulTests
         }
     }
 
+    [Theory]
+    [InlineData(DType.F32)]
+    [InlineData(DType.BF16)]
+    [InlineData(DType.F16)]
+    public void A_prefill_input_with_4k_aligned_rows_is_padded_and_gives_the_same_bits(DType dtype)
+    {
+        const int cols = 1024, rows = 37, tokens = 24; // 4 KiB rows of FP32 input
+        var random = new Random(17);
+        using var weight = new NativeBuffer<byte>((long)rows * cols * dtype.SizeInBytes(), null, MemoryCategory.Weights, "w");
+        MatMulTestData.RandomWeights(random, weight.Span, dtype, rows * cols);
+        float[] x = MatMulTestData.Random(random, tokens * cols);
+        using var pool = new ComputeThreadPool(2);
+        using var scratch = new NativeBuffer<float>(MatMul.ScratchFloats(2, cols), null, MemoryCategory.Scratch, "s");
+        using var padded = new NativeBuffer<float>(MatMul.PaddedInputFloats(tokens, cols), null, MemoryCategory.Scratch, "padded");
+        var plain = new float[tokens * rows];
+        var viaPadding = new float[tokens * rows];
+        var w = new WeightMatrix(weight.Pointer, dtype, rows, cols);
+
+        fixed (float* px = x, py = plain, pz = viaPadding)
+        {
+            new MatMul(pool, scratch.Pointer, cols).Run(px, cols, tokens, w, null, py, rows);
+            padded.Span.Fill(float.NaN); // the padding itself must never be read
+            new MatMul(pool, scratch.Pointer, cols, paddedInput: padded.Pointer, paddedTokens: tokens).Run(px, cols, tokens, w, null, pz, rows);
+        }
+
+        Assert.Equal(plain, viaPadding);
+        Assert.False(float.IsNaN(padded.Pointer[cols + MatMul.InputPad])); // row 1 was copied: the padded path ran
+    }
+
     [Fact]
     public void Fused_projections_write_each_output()
     {
