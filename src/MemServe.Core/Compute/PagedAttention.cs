@@ -39,10 +39,12 @@ internal unsafe struct AttentionArgs
 /// Causal attention for a batch over paged KV (chunked prefill and decode alike): a new token at position
 /// p attends to positions 0..p of its own sequence (its K/V must already be written). Work items are
 /// (query tile, kv head): a tile is up to <see cref="TileTokens"/> consecutive new tokens of one sequence, and
-/// its rows are every (token, query head of the GQA group), so each K/V block is read and transposed once per
-/// tile. Per KV block, scores for all rows come from the transposed keys (16 keys per zmm, no horizontal sums),
-/// then an online softmax (running max, exact FP32) and <c>acc += p · V</c>. Needs <see cref="Vector512"/>;
-/// otherwise <see cref="PagedAttentionScalar"/> runs one (token, kv head) at a time.
+/// its rows are every (token, query head of the GQA group), so each K/V block is read (and, for 4 rows or more,
+/// transposed) once per tile. Per KV block, scores come from the transposed keys (16 keys per zmm, four rows
+/// sharing each load), or for fewer than 4 rows (decode, small GQA groups) from the keys as stored (one
+/// <see cref="VectorReductions.Sum16"/> per 16 keys); then an online softmax (running max, exact FP32) and
+/// <c>acc += p · V</c>. FP32 or BF16 caches (<see cref="AttentionArgs.KvElementBytes"/>), widened in registers.
+/// Needs <see cref="Vector512"/>; otherwise <see cref="PagedAttentionScalar"/> runs one (token, kv head) at a time.
 /// </summary>
 internal static unsafe partial class PagedAttention
 {
