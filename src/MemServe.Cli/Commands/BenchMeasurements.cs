@@ -125,6 +125,59 @@ internal static class BenchMeasurements
         return (double)chunks * job.ChunkFloats * sizeof(float) / Median(seconds);
     }
 
+    /// <summary>Read bandwidth (bytes per second, median of <paramref name="runs"/>) of <paramref name="regions"/> —
+    /// the pages a decode step streams — summed as integers (any bit pattern) with <paramref name="threads"/> threads in
+    /// 1 MiB pieces. The host's bandwidth depends on where pages sit, so this is the roofline for those weights.</summary>
+    public static unsafe double ReadRegionsBandwidth(IReadOnlyList<(nint Start, long Bytes)> regions, int threads, int runs)
+    {
+        const long Piece = 1 << 20;
+        var pieces = new List<(nint Start, long Bytes)>();
+        long total = 0;
+        foreach (var (start, bytes) in regions)
+        {
+            for (long o = 0; o < bytes; o += Piece) pieces.Add((start + (nint)o, Math.Min(Piece, bytes - o)));
+            total += bytes;
+        }
+        var array = pieces.ToArray();
+        using var pool = new ComputeThreadPool(threads);
+        var seconds = new double[runs];
+        fixed ((nint Start, long Bytes)* p = array)
+        {
+            var job = new RegionJob { Pieces = p };
+            for (int r = -1; r < runs; r++)
+            {
+                long start = Stopwatch.GetTimestamp();
+                pool.Run(&RegionBody, &job, array.Length, 1);
+                if (r >= 0) seconds[r] = Stopwatch.GetElapsedTime(start).TotalSeconds;
+            }
+        }
+        return total / Median(seconds);
+    }
+
+    private static unsafe void RegionBody(void* context, int begin, int end, int thread)
+    {
+        var job = (RegionJob*)context;
+        Vector512<uint> a = default, b = default, c = default, d = default;
+        for (int k = begin; k < end; k++)
+        {
+            byte* p = (byte*)job->Pieces[k].Start;
+            long bytes = job->Pieces[k].Bytes, i = 0;
+            for (; i + 256 <= bytes; i += 256)
+            {
+                a += Vector512.Load((uint*)(p + i)); b += Vector512.Load((uint*)(p + i + 64));
+                c += Vector512.Load((uint*)(p + i + 128)); d += Vector512.Load((uint*)(p + i + 192));
+            }
+            for (; i < bytes; i++) a += Vector512.CreateScalar((uint)p[i]);
+        }
+        Interlocked.Add(ref job->Sink, (long)Vector512.Sum(a + b + c + d)); // keeps the loads alive
+    }
+
+    private unsafe struct RegionJob
+    {
+        public (nint Start, long Bytes)* Pieces;
+        public long Sink;
+    }
+
     private static unsafe void ReadBody(void* context, int begin, int end, int thread)
     {
         var job = (ReadJob*)context;

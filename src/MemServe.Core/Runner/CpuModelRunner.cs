@@ -85,6 +85,26 @@ public sealed unsafe class CpuModelRunner : IModelRunner
     /// <summary>Compute threads in use, the caller included.</summary>
     public int ThreadCount => _pool.ThreadCount;
 
+    /// <summary>The memory one decode step streams: every layer matrix of the range and the LM head (the mapped matrices,
+    /// or the int8 copy and its scales), as (start, bytes) regions. For benchmarks that measure the read bandwidth of
+    /// exactly those pages.</summary>
+    internal List<(nint Start, long Bytes)> DecodeReadRegions()
+    {
+        var regions = new List<(nint Start, long Bytes)>();
+        void Add(in WeightMatrix m)
+        {
+            regions.Add(((nint)m.Data, m.DataBytes));
+            if (m.Scales != null) regions.Add(((nint)m.Scales, (long)m.Rows * m.BlocksPerRow * sizeof(float)));
+        }
+        for (int l = Layers.Start; l < Layers.End; l++)
+        {
+            ref readonly LayerWeights w = ref _weights.Layer(l);
+            Add(w.Q); Add(w.K); Add(w.V); Add(w.O); Add(w.Gate); Add(w.Up); Add(w.Down);
+        }
+        if (_weights.HasHead) Add(_weights.LmHead);
+        return regions;
+    }
+
     /// <summary>Bytes of weights bound (and charged): zero-copy matrices (or their int8 copy) plus FP32 norm/bias vectors.</summary>
     public long WeightBytes => _weights.BoundBytes;
 

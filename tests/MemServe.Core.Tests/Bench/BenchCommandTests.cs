@@ -21,8 +21,10 @@ public class BenchCommandTests
         Assert.Equal("tiny", r.GetProperty("shape").GetString());
         Assert.Equal(dtype, r.GetProperty("dtype").GetString());
         Assert.Equal(2, r.GetProperty("threads").GetInt32());
+        Assert.Equal("f32", r.GetProperty("kv_dtype").GetString());
         Assert.True(r.GetProperty("weights_bytes").GetInt64() > 0);
-        foreach (string field in new[] { "prefill_tok_s", "decode_tok_s", "bandwidth_gb_s", "decode_roofline_fraction" })
+        foreach (string field in new[] { "prefill_tok_s", "decode_tok_s", "bandwidth_gb_s", "decode_roofline_fraction",
+                     "weights_bandwidth_gb_s", "decode_weights_roofline_fraction" })
         {
             Assert.True(r.GetProperty(field).GetDouble() > 0, field);
         }
@@ -30,6 +32,20 @@ public class BenchCommandTests
         JsonElement[] batched = [.. r.GetProperty("batched").EnumerateArray()];
         Assert.Equal([1, 3], batched.Select(b => b.GetProperty("batch").GetInt32()));
         Assert.All(batched, b => Assert.True(b.GetProperty("decode_tok_s").GetDouble() > 0));
+    }
+
+    [Fact]
+    public void The_decode_read_set_is_every_layer_matrix_and_the_head()
+    {
+        ModelConfig tiny = ModelShapes.Get("tiny");
+        using InMemoryTensorSource weights = RandomWeights.Create(tiny, DType.BF16);
+        using var runner = new MemServe.Runner.CpuModelRunner(tiny, weights, new MemServe.Runner.CpuRunnerOptions { Threads = 1 });
+
+        long bytes = runner.DecodeReadRegions().Sum(r => r.Bytes);
+
+        // Tied embeddings: the head is the embedding matrix, read once per token; norms are not counted.
+        long layer = (long)tiny.HiddenSize * (2L * tiny.QueryDim + 2L * tiny.KvDim + 3L * tiny.IntermediateSize);
+        Assert.Equal((tiny.NumLayers * layer + (long)tiny.VocabSize * tiny.HiddenSize) * 2, bytes);
     }
 
     [Fact]
