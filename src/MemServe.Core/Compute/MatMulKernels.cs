@@ -13,7 +13,7 @@ namespace MemServe.Compute;
 /// tokens use 1 token × 4 rows (the GEMV shape, which streams each weight row once). 16-wide loops when
 /// <see cref="Vector512"/> is accelerated, then 8-wide, then scalar.
 /// </summary>
-internal static unsafe partial class MatMulKernels
+internal static unsafe class MatMulKernels
 {
     /// <summary>Weight bytes of one row block in the token-group loop (fits L2 with the activations).</summary>
     private const long RowBlockBytes = 192 * 1024;
@@ -76,16 +76,16 @@ internal static unsafe partial class MatMulKernels
                         // 8 tokens × 3 rows: 3 weight and 8 activation loads feed 24 FMAs (8 × 2: 10 feed 16).
                         for (; r + 3 <= re; r += 3)
                         {
-                            Dot8x3<L>(w + r * rowBytes + kc * elementBytes, rowBytes, elementBytes, len, x0 + kc, xStride, y0 + r, yStride, tg == 0, kc > 0);
+                            EightTokenTiles.Dot8x3<L>(w + r * rowBytes + kc * elementBytes, rowBytes, elementBytes, len, x0 + kc, xStride, y0 + r, yStride, tg == 0, kc > 0);
                         }
                     }
                     for (; r + 2 <= re; r += 2)
                     {
-                        Dot8x2<L>(w + r * rowBytes + kc * elementBytes, rowBytes, elementBytes, len, x0 + kc, xStride, y0 + r, yStride, tg == 0, kc > 0);
+                        EightTokenTiles.Dot8x2<L>(w + r * rowBytes + kc * elementBytes, rowBytes, elementBytes, len, x0 + kc, xStride, y0 + r, yStride, tg == 0, kc > 0);
                     }
                     for (; r < re && kc == 0; r++)
                     {
-                        for (int j = 0; j < 8; j++) y0[(long)j * yStride + r] = Dot1x1<L>(w + r * rowBytes, x0 + (long)j * xStride, n);
+                        for (int j = 0; j < 8; j++) y0[(long)j * yStride + r] = GemvKernels.Dot1x1<L>(w + r * rowBytes, x0 + (long)j * xStride, n);
                     }
                 }
             }
@@ -96,26 +96,26 @@ internal static unsafe partial class MatMulKernels
                 int r = rb;
                 if (WideTile && Vector512.IsHardwareAccelerated)
                 {
-                    for (; r + 4 <= re; r += 4) Dot4x4<L>(w + r * rowBytes, rowBytes, n, x0, xStride, y0 + r, yStride, tg == 0);
+                    for (; r + 4 <= re; r += 4) FourTokenTiles.Dot4x4<L>(w + r * rowBytes, rowBytes, n, x0, xStride, y0 + r, yStride, tg == 0);
                 }
                 for (; r + 2 <= re; r += 2)
                 {
-                    Dot4x2<L>(w + r * rowBytes, w + (r + 1) * rowBytes, n, x0, xStride, y0 + r, yStride);
+                    FourTokenTiles.Dot4x2<L>(w + r * rowBytes, w + (r + 1) * rowBytes, n, x0, xStride, y0 + r, yStride);
                 }
                 for (; r < re; r++)
                 {
-                    for (int j = 0; j < 4; j++) y0[(long)j * yStride + r] = Dot1x1<L>(w + r * rowBytes, x0 + (long)j * xStride, n);
+                    for (int j = 0; j < 4; j++) y0[(long)j * yStride + r] = GemvKernels.Dot1x1<L>(w + r * rowBytes, x0 + (long)j * xStride, n);
                 }
             }
             if (wide8)
             {
                 // Leftover tokens (< 4) while the row block is still in L2, not in another pass over DRAM.
-                for (int t = groups; t < tokens; t++) Gemv<L>(w, rowBytes, n, x + (long)t * xStride, y + (long)t * yStride, rb, re);
+                for (int t = groups; t < tokens; t++) GemvKernels.Gemv<L>(w, rowBytes, n, x + (long)t * xStride, y + (long)t * yStride, rb, re);
             }
         }
         for (int t = wide8 ? tokens : groups; t < tokens; t++)
         {
-            Gemv<L>(w, rowBytes, n, x + (long)t * xStride, y + (long)t * yStride, rowBegin, rowEnd);
+            GemvKernels.Gemv<L>(w, rowBytes, n, x + (long)t * xStride, y + (long)t * yStride, rowBegin, rowEnd);
         }
     }
 }

@@ -46,7 +46,7 @@ internal unsafe struct AttentionArgs
 /// <c>acc += p · V</c>. FP32 or BF16 caches (<see cref="AttentionArgs.KvElementBytes"/>), widened in registers.
 /// Needs <see cref="Vector512"/>; otherwise <see cref="PagedAttentionScalar"/> runs one (token, kv head) at a time.
 /// </summary>
-internal static unsafe partial class PagedAttention
+internal static unsafe class PagedAttention
 {
     /// <summary>Query rows (tile tokens × GQA group) one work item handles at most.</summary>
     private const int MaxTileRows = 48;
@@ -147,7 +147,7 @@ internal static unsafe partial class PagedAttention
             if (direct)
             {
                 // Decode with a small GQA group: a transpose per block would cost more than the rows' scores.
-                for (int row = 0; row < rows; row++) RowBlockDirect<TKv>(qs, k, acc, p, max, sum, v, row, p0 + row / group, bt, n, blockStart, window);
+                for (int row = 0; row < rows; row++) AttentionScores.RowBlockDirect<TKv>(qs, k, acc, p, max, sum, v, row, p0 + row / group, bt, n, blockStart, window);
                 continue;
             }
             Transpose<TKv>(k, n, hd, kt, bt16);
@@ -161,20 +161,20 @@ internal static unsafe partial class PagedAttention
                     int pos0 = p0 + r / group, pos3 = p0 + (r + 3) / group;
                     if (blockStart > pos0 || (window > 0 && blockStart + bt <= pos3 - window + 1))
                     {
-                        for (int row = r; row < r + 4; row++) RowBlock<TKv>(qs, kt, acc, p, max, sum, v, row, p0 + row / group, hd, bt, bt16, n, blockStart, window);
+                        for (int row = r; row < r + 4; row++) AttentionScores.RowBlock<TKv>(qs, kt, acc, p, max, sum, v, row, p0 + row / group, hd, bt, bt16, n, blockStart, window);
                         continue;
                     }
                     float* pr = p + (long)r * bt16;
-                    Vector128<float> blockMax = Scores4(qs + (long)r * hd, kt, bt, bt16, blockStart,
+                    Vector128<float> blockMax = AttentionScores.Scores4(qs + (long)r * hd, kt, bt, bt16, blockStart,
                         Vector128.Create(pos0, p0 + (r + 1) / group, p0 + (r + 2) / group, pos3), window, pr);
-                    float c0 = Update(pr, bt16, blockMax.GetElement(0), ref max[r], ref sum[r]);
-                    float c1 = Update(pr + bt16, bt16, blockMax.GetElement(1), ref max[r + 1], ref sum[r + 1]);
-                    float c2 = Update(pr + 2 * bt16, bt16, blockMax.GetElement(2), ref max[r + 2], ref sum[r + 2]);
-                    float c3 = Update(pr + 3 * bt16, bt16, blockMax.GetElement(3), ref max[r + 3], ref sum[r + 3]);
-                    Accumulate64x4<TKv>(acc + (long)r * hd, Vector128.Create(c0, c1, c2, c3), pr, bt16, v, Math.Min(n, pos3 + 1 - blockStart));
+                    float c0 = AttentionSoftmax.Update(pr, bt16, blockMax.GetElement(0), ref max[r], ref sum[r]);
+                    float c1 = AttentionSoftmax.Update(pr + bt16, bt16, blockMax.GetElement(1), ref max[r + 1], ref sum[r + 1]);
+                    float c2 = AttentionSoftmax.Update(pr + 2 * bt16, bt16, blockMax.GetElement(2), ref max[r + 2], ref sum[r + 2]);
+                    float c3 = AttentionSoftmax.Update(pr + 3 * bt16, bt16, blockMax.GetElement(3), ref max[r + 3], ref sum[r + 3]);
+                    AttentionSoftmax.Accumulate64x4<TKv>(acc + (long)r * hd, Vector128.Create(c0, c1, c2, c3), pr, bt16, v, Math.Min(n, pos3 + 1 - blockStart));
                 }
             }
-            for (; r < rows; r++) RowBlock<TKv>(qs, kt, acc, p, max, sum, v, r, p0 + r / group, hd, bt, bt16, n, blockStart, window);
+            for (; r < rows; r++) AttentionScores.RowBlock<TKv>(qs, kt, acc, p, max, sum, v, r, p0 + r / group, hd, bt, bt16, n, blockStart, window);
         }
         for (int r = 0; r < rows; r++)
         {

@@ -5,28 +5,31 @@ using System.Runtime.Intrinsics.X86;
 
 namespace MemServe.Compute;
 
-/// <summary>Scores of query rows against one KV block: transposed keys (one or four rows at a time) or untransposed (decode, small GQA groups).</summary>
-internal static unsafe partial class PagedAttention
+/// <summary>
+/// Scores of query rows against one KV block, for <see cref="PagedAttention"/>: transposed keys (one or four rows
+/// at a time) or untransposed (decode, small GQA groups).
+/// </summary>
+internal static unsafe class AttentionScores
 {
     /// <summary>Row <paramref name="r"/> (at position <paramref name="pos"/>) against one block: scores, online
     /// softmax update, <c>acc += p · V</c>; nothing when the row sees no key of the block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowBlock<TKv>(float* qs, float* kt, float* acc, float* p, float* max, float* sum, byte* v,
+    internal static void RowBlock<TKv>(float* qs, float* kt, float* acc, float* p, float* max, float* sum, byte* v,
         int r, int pos, int hd, int bt, int bt16, int n, int blockStart, int window) where TKv : struct, IRowLoader
     {
         if (blockStart > pos || (window > 0 && blockStart + bt <= pos - window + 1)) return;
         float* pr = p + (long)r * bt16;
         float blockMax = Scores(qs + (long)r * hd, kt, hd, bt, bt16, blockStart, pos, window, pr);
-        float correction = Update(pr, bt16, blockMax, ref max[r], ref sum[r]);
+        float correction = AttentionSoftmax.Update(pr, bt16, blockMax, ref max[r], ref sum[r]);
         int keys = Math.Min(n, pos + 1 - blockStart);
-        if (hd == 64) Accumulate64<TKv>(acc + (long)r * hd, correction, pr, v, keys);
-        else Accumulate<TKv>(acc + (long)r * hd, correction, pr, v, keys, hd);
+        if (hd == 64) AttentionSoftmax.Accumulate64<TKv>(acc + (long)r * hd, correction, pr, v, keys);
+        else AttentionSoftmax.Accumulate<TKv>(acc + (long)r * hd, correction, pr, v, keys, hd);
     }
 
     /// <summary><see cref="RowBlock"/> for head_dim 64 and 16-token blocks straight from the untransposed keys: each
     /// key's 64-wide product is four vector FMAs, and the 16 keys' horizontal sums are one <see cref="VectorReductions.Sum16"/>.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void RowBlockDirect<TKv>(float* qs, byte* k, float* acc, float* p, float* max, float* sum, byte* v,
+    internal static void RowBlockDirect<TKv>(float* qs, byte* k, float* acc, float* p, float* max, float* sum, byte* v,
         int r, int pos, int bt, int n, int blockStart, int window) where TKv : struct, IRowLoader
     {
         if (blockStart > pos || (window > 0 && blockStart + bt <= pos - window + 1)) return;
@@ -45,13 +48,13 @@ internal static unsafe partial class PagedAttention
             KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(14, n - 1) * 64), KeyProduct<TKv>(q0, q1, q2, q3, k, Math.Min(15, n - 1) * 64));
         var keyPos = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) + Vector512.Create(blockStart);
         Vector512<float> masked = MaskedStore(s, keyPos, Math.Min(pos, blockStart + bt - 1), pos, window, pr);
-        float correction = Update(pr, 16, VectorReductions.MaxAcross(masked), ref max[r], ref sum[r]);
-        Accumulate64<TKv>(acc + (long)r * 64, correction, pr, v, Math.Min(n, pos + 1 - blockStart));
+        float correction = AttentionSoftmax.Update(pr, 16, VectorReductions.MaxAcross(masked), ref max[r], ref sum[r]);
+        AttentionSoftmax.Accumulate64<TKv>(acc + (long)r * 64, correction, pr, v, Math.Min(n, pos + 1 - blockStart));
     }
 
     /// <summary>q · k for one 64-wide key, as a vector of 16 partial sums.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> KeyProduct<TKv>(Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3,
+    internal static Vector512<float> KeyProduct<TKv>(Vector512<float> q0, Vector512<float> q1, Vector512<float> q2, Vector512<float> q3,
         byte* k, int key) where TKv : struct, IRowLoader =>
         Vector512.FusedMultiplyAdd(q3, TKv.Load512(k, key + 48), Vector512.FusedMultiplyAdd(q2, TKv.Load512(k, key + 32),
             Vector512.FusedMultiplyAdd(q1, TKv.Load512(k, key + 16), q0 * TKv.Load512(k, key))));
@@ -59,7 +62,7 @@ internal static unsafe partial class PagedAttention
     /// <summary><see cref="Scores"/> for four consecutive rows (head_dim 64) sharing each transposed key load; every
     /// row must see at least one key of the block. Returns the four block maxes.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector128<float> Scores4(float* q, float* kt, int bt, int bt16, int blockStart, Vector128<int> pos, int window, float* s)
+    internal static Vector128<float> Scores4(float* q, float* kt, int bt, int bt16, int blockStart, Vector128<int> pos, int window, float* s)
     {
         var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
         Vector512<float> m0 = Vector512.Create(float.NegativeInfinity), m1 = m0, m2 = m0, m3 = m0;
@@ -93,7 +96,7 @@ internal static unsafe partial class PagedAttention
     /// <summary>Stores <paramref name="scores"/> with keys past <paramref name="lastVisible"/> (or before the window of
     /// a query at <paramref name="pos"/>) set to −inf; returns what was stored.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> MaskedStore(Vector512<float> scores, Vector512<int> keyPos, int lastVisible, int pos, int window, float* s)
+    internal static Vector512<float> MaskedStore(Vector512<float> scores, Vector512<int> keyPos, int lastVisible, int pos, int window, float* s)
     {
         Vector512<int> visible = Vector512.LessThanOrEqual(keyPos, Vector512.Create(lastVisible));
         if (window > 0) visible &= Vector512.GreaterThan(keyPos, Vector512.Create(pos - window));
@@ -106,7 +109,7 @@ internal static unsafe partial class PagedAttention
     /// the row sees (-inf elsewhere), written to <paramref name="s"/>; returns their max (finite: the caller skips
     /// blocks the row sees no key of).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Scores(float* q, float* kt, int hd, int bt, int bt16, int blockStart, int pos, int window, float* s)
+    internal static float Scores(float* q, float* kt, int hd, int bt, int bt16, int blockStart, int pos, int window, float* s)
     {
         Vector512<float> m = Vector512.Create(float.NegativeInfinity);
         var lane = Vector512.Create(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);

@@ -4,10 +4,10 @@ using System.Runtime.Intrinsics.X86;
 
 namespace MemServe.Compute;
 
-/// <summary>One token against 4 rows or 1: decode GEMV and leftovers.</summary>
-internal static unsafe partial class MatMulKernels
+/// <summary>One token against 4 rows or 1: decode GEMV and leftovers, for <see cref="MatMulKernels"/>.</summary>
+internal static unsafe class GemvKernels
 {
-    private static void Gemv<L>(byte* w, long rowBytes, int n, float* xt, float* yt, int rowBegin, int rowEnd) where L : struct, IRowLoader
+    internal static void Gemv<L>(byte* w, long rowBytes, int n, float* xt, float* yt, int rowBegin, int rowEnd) where L : struct, IRowLoader
     {
         int r = rowBegin;
         for (; r + 4 <= rowEnd; r += 4) Dot1x4<L>(w + r * rowBytes, rowBytes, n, xt, yt + r);
@@ -15,7 +15,7 @@ internal static unsafe partial class MatMulKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot1x4<L>(byte* w, long rowBytes, int n, float* x, float* y) where L : struct, IRowLoader
+    internal static void Dot1x4<L>(byte* w, long rowBytes, int n, float* x, float* y) where L : struct, IRowLoader
     {
         byte* w1 = w + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
         int i = 0;
@@ -59,7 +59,7 @@ internal static unsafe partial class MatMulKernels
         y[0] = s0; y[1] = s1; y[2] = s2; y[3] = s3;
     }
 
-    private static float Dot1x1<L>(byte* w, float* x, int n) where L : struct, IRowLoader
+    internal static float Dot1x1<L>(byte* w, float* x, int n) where L : struct, IRowLoader
     {
         int i = 0;
         Vector512<float> a = default;

@@ -4,11 +4,13 @@ using System.Runtime.Intrinsics.X86;
 
 namespace MemServe.Compute;
 
-/// <summary>Tiles of 4 tokens against 4 or 2 weight rows: a leftover group of 4 tokens.</summary>
-internal static unsafe partial class MatMulKernels
+/// <summary>
+/// Tiles of 4 tokens against 4 or 2 weight rows (a leftover group of 4 tokens), for <see cref="MatMulKernels"/>.
+/// </summary>
+internal static unsafe class FourTokenTiles
 {
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4x2<L>(byte* w0, byte* w1, int n, float* x, int xs, float* y, int ys) where L : struct, IRowLoader
+    internal static void Dot4x2<L>(byte* w0, byte* w1, int n, float* x, int xs, float* y, int ys) where L : struct, IRowLoader
     {
         float* x1 = x + xs, x2 = x1 + xs, x3 = x2 + xs;
         int i = 0;
@@ -62,7 +64,7 @@ internal static unsafe partial class MatMulKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4x4<L>(byte* w0, long rowBytes, int n, float* x0, int xs, float* y, int ys, bool prefetch) where L : struct, IRowLoader
+    internal static void Dot4x4<L>(byte* w0, long rowBytes, int n, float* x0, int xs, float* y, int ys, bool prefetch) where L : struct, IRowLoader
     {
         byte* w1 = w0 + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
         float* x1 = x0 + xs, x2 = x1 + xs, x3 = x2 + xs;

@@ -5,14 +5,16 @@ using System.Runtime.Intrinsics.X86;
 
 namespace MemServe.Compute;
 
-/// <summary>The online softmax and the probability-weighted sum of V rows.</summary>
-internal static unsafe partial class PagedAttention
+/// <summary>
+/// The online softmax and the probability-weighted sum of V rows, for <see cref="PagedAttention"/>.
+/// </summary>
+internal static unsafe class AttentionSoftmax
 {
     /// <summary>Online softmax step of one row: raises the running <paramref name="max"/> to the block's, turns the
     /// row's scores into exp(score − max) in place, adds them to <paramref name="sum"/>; returns the factor the
     /// row's accumulator must be scaled by (exp(−inf) = 0 on the row's first block).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Update(float* pr, int bt16, float blockMax, ref float max, ref float sum)
+    internal static float Update(float* pr, int bt16, float blockMax, ref float max, ref float sum)
     {
         float correction = 1f;
         if (blockMax > max)
@@ -26,7 +28,7 @@ internal static unsafe partial class PagedAttention
 
     /// <summary>s[j] = exp(s[j] - max) in place (masked -inf → 0); returns the sum.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static float Exponentiate(float* s, int bt16, float max)
+    internal static float Exponentiate(float* s, int bt16, float max)
     {
         Vector512<float> total = default, m = Vector512.Create(max);
         for (int c = 0; c < bt16; c += 16)
@@ -42,7 +44,7 @@ internal static unsafe partial class PagedAttention
     /// by <c>correction[k]</c>, then gains <c>Σ_j p[k, j] · v[j]</c> over the first <paramref name="n"/> keys (keys a
     /// row does not see have p = 0).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate64x4<TKv>(float* acc, Vector128<float> correction, float* p, int bt16, byte* v, int n)
+    internal static void Accumulate64x4<TKv>(float* acc, Vector128<float> correction, float* p, int bt16, byte* v, int n)
         where TKv : struct, IRowLoader
     {
         Vector512<float> c = Vector512.Create(correction.GetElement(0));
@@ -78,7 +80,7 @@ internal static unsafe partial class PagedAttention
 
     /// <summary><see cref="Accumulate"/> for head_dim 64 (every baseline shape): four independent accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate64<TKv>(float* acc, float correction, float* p, byte* v, int n) where TKv : struct, IRowLoader
+    internal static void Accumulate64<TKv>(float* acc, float correction, float* p, byte* v, int n) where TKv : struct, IRowLoader
     {
         var c = Vector512.Create(correction);
         Vector512<float> x0 = Vector512.Load(acc) * c, x1 = Vector512.Load(acc + 16) * c;
@@ -100,7 +102,7 @@ internal static unsafe partial class PagedAttention
 
     /// <summary>acc = acc · correction + Σ_j p[j] · v[j] over the first <paramref name="n"/> keys.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Accumulate<TKv>(float* acc, float correction, float* p, byte* v, int n, int hd) where TKv : struct, IRowLoader
+    internal static void Accumulate<TKv>(float* acc, float correction, float* p, byte* v, int n, int hd) where TKv : struct, IRowLoader
     {
         var c = Vector512.Create(correction);
         int i = 0;
@@ -133,7 +135,7 @@ internal static unsafe partial class PagedAttention
     /// <summary>e^x for x ≤ 0 (softmax after subtracting the max), within a few ulp; below -87 (and -inf) gives 0.
     /// <see cref="Vector512.Exp(Vector512{float})"/> is not vectorized in .NET 10 (~100 ns per call).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Exp(Vector512<float> x)
+    internal static Vector512<float> Exp(Vector512<float> x)
     {
         Vector512<float> underflow = Vector512.LessThan(x, Vector512.Create(-87f));
         x = Vector512.Max(x, Vector512.Create(-87f));

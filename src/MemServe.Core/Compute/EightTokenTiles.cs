@@ -4,14 +4,16 @@ using System.Runtime.Intrinsics.X86;
 
 namespace MemServe.Compute;
 
-/// <summary>Tiles of 8 tokens against 3 or 2 weight rows: batched decode and prefill.</summary>
-internal static unsafe partial class MatMulKernels
+/// <summary>
+/// Tiles of 8 tokens against 3 or 2 weight rows (batched decode and prefill), for <see cref="MatMulKernels"/>.
+/// </summary>
+internal static unsafe class EightTokenTiles
 {
     /// <summary>8 tokens × 3 rows over <paramref name="n"/> elements, a multiple of 16 (no tail); 24 zmm accumulators,
     /// so only for loaders whose widening needs few registers (<see cref="IRowLoader.ThreeRowTile"/>). With
     /// <paramref name="accumulate"/> the sums are added to y (column chunks after the first).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot8x3<L>(byte* w0, long rowBytes, long elementBytes, int n, float* x0, int xs, float* y, int ys, bool prefetch, bool accumulate)
+    internal static void Dot8x3<L>(byte* w0, long rowBytes, long elementBytes, int n, float* x0, int xs, float* y, int ys, bool prefetch, bool accumulate)
         where L : struct, IRowLoader
     {
         byte* w1 = w0 + rowBytes, w2 = w1 + rowBytes;
@@ -61,7 +63,7 @@ internal static unsafe partial class MatMulKernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot8x2<L>(byte* w0, long rowBytes, long elementBytes, int n, float* x0, int xs, float* y, int ys, bool prefetch, bool accumulate)
+    internal static void Dot8x2<L>(byte* w0, long rowBytes, long elementBytes, int n, float* x0, int xs, float* y, int ys, bool prefetch, bool accumulate)
         where L : struct, IRowLoader
     {
         // One running activation pointer stepped by the token stride: eight token pointers plus the loop state
