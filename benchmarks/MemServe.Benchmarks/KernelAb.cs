@@ -21,14 +21,7 @@ internal static unsafe class KernelAb
             {
                 (int rows, int cols) = shape == "S" ? (1536, 576) : (5632, 2048);
                 const int Tokens = 64;
-                using var w = new NativeBuffer<byte>((long)rows * cols * dtype.SizeInBytes(), null, MemoryCategory.Weights, "w");
-                var random = new Random(1);
-                var row = new float[cols];
-                for (int r = 0; r < rows; r++)
-                {
-                    for (int c = 0; c < cols; c++) row[c] = (float)(random.NextDouble() - 0.5);
-                    HalfPrecision.ConvertFromF32(row, dtype, w.Slice((long)r * cols * dtype.SizeInBytes(), cols * dtype.SizeInBytes()));
-                }
+                using NativeBuffer<byte> w = ProbeMatrix.Random(rows, cols, dtype);
                 using var x = new NativeBuffer<float>((long)Tokens * cols, null, MemoryCategory.Scratch, "x");
                 x.Span.Fill(0.5f);
                 using var y = new NativeBuffer<float>((long)Tokens * rows, null, MemoryCategory.Scratch, "y");

@@ -20,14 +20,7 @@ internal static unsafe class KernelProbe
         {
             bool q8 = name == "Q8";
             DType dtype = q8 ? DType.BF16 : Enum.Parse<DType>(name);
-            using var w = new NativeBuffer<byte>((long)rows * cols * dtype.SizeInBytes(), null, MemoryCategory.Weights, "w");
-            var random = new Random(1);
-            var row = new float[cols];
-            for (int r = 0; r < rows; r++)
-            {
-                for (int c = 0; c < cols; c++) row[c] = (float)(random.NextDouble() - 0.5);
-                HalfPrecision.ConvertFromF32(row, dtype, w.Slice((long)r * cols * dtype.SizeInBytes(), cols * dtype.SizeInBytes()));
-            }
+            using NativeBuffer<byte> w = ProbeMatrix.Random(rows, cols, dtype);
             using var x = new NativeBuffer<float>((long)tokens * cols, null, MemoryCategory.Scratch, "x");
             x.Span.Fill(0.5f);
             using var y = new NativeBuffer<float>((long)tokens * rows, null, MemoryCategory.Scratch, "y");

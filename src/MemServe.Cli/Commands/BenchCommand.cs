@@ -107,8 +107,6 @@ internal static class BenchCommand
             }
         }
         result.PeakRssBytes = Process.GetCurrentProcess().PeakWorkingSet64; // before the bandwidth probe's array
-        double bytesPerWeight = q8 ? 1 + 4.0 / 32 : weights.TotalBytes / (double)ModelShapes.ParameterCount(config);
-        result.DecodeBytesPerToken = BenchMeasurements.DecodeBytesPerToken(config, bytesPerWeight);
         result.BandwidthBytesPerSecond = BenchMeasurements.ReadBandwidth(bandwidthBytes, threads, 5);
         return result;
     }
@@ -118,7 +116,7 @@ internal static class BenchCommand
     private static void Print(BenchResult r, bool json, TextWriter output)
     {
         double gbs = r.BandwidthBytesPerSecond / 1e9;
-        double roofline = r.DecodeTokS * r.DecodeBytesPerToken / r.BandwidthBytesPerSecond;
+        double roofline = r.DecodeTokS * r.DecodeReadBytes / r.BandwidthBytesPerSecond;
         double ownGbs = r.WeightsBandwidthBytesPerSecond / 1e9;
         double ownRoofline = r.DecodeTokS * r.DecodeReadBytes / r.WeightsBandwidthBytesPerSecond;
         if (json)
@@ -151,7 +149,7 @@ internal static class BenchCommand
         }
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Format(c, "shape {0}  dtype {1}  KV {5}  threads {2}  weights {3:F1} MB  ({4:F1} MB read per decode token)",
-            r.Shape, r.DType, r.Threads, r.WeightsBytes / 1e6, r.DecodeBytesPerToken / 1e6, r.KvDType));
+            r.Shape, r.DType, r.Threads, r.WeightsBytes / 1e6, r.DecodeReadBytes / 1e6, r.KvDType));
         output.WriteLine(string.Format(c, "  prefill            {0,10:F1} tok/s", r.PrefillTokS));
         output.WriteLine(string.Format(c, "  decode (1 seq)     {0,10:F1} tok/s   {1:P0} of roofline at {2:F1} GB/s; {3:P0} of reading its own weights at {4:F1} GB/s",
             r.DecodeTokS, roofline, gbs, ownRoofline, ownGbs));
@@ -172,7 +170,6 @@ internal static class BenchCommand
         public double BandwidthBytesPerSecond { get; set; }
         public double WeightsBandwidthBytesPerSecond { get; set; }
         public long DecodeReadBytes { get; set; }
-        public long DecodeBytesPerToken { get; set; }
         public long PeakRssBytes { get; set; }
     }
 }

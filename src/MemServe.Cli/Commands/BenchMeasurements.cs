@@ -105,24 +105,13 @@ internal static class BenchMeasurements
         await foreach (GenerationUpdate _ in engine.GenerateAsync(request)) stamps.Add(Stopwatch.GetTimestamp());
     }
 
-    /// <summary>Read bandwidth (bytes per second, median of <paramref name="runs"/>) summing a
+    /// <summary>Read bandwidth (bytes per second, median of <paramref name="runs"/>) summing a fresh
     /// <paramref name="bytes"/>-byte array with <paramref name="threads"/> threads.</summary>
     public static unsafe double ReadBandwidth(long bytes, int threads, int runs)
     {
-        using var buffer = new NativeBuffer<float>(bytes / sizeof(float), null, MemoryCategory.Scratch, "bandwidth probe");
-        new Span<byte>(buffer.Pointer, checked((int)Math.Min(bytes, int.MaxValue))).Fill(1);
-        if (bytes > int.MaxValue) new Span<byte>((byte*)buffer.Pointer + int.MaxValue, (int)(bytes - int.MaxValue)).Fill(1);
-        using var pool = new ComputeThreadPool(threads);
-        var job = new ReadJob { Data = buffer.Pointer, ChunkFloats = 1 << 20 };
-        int chunks = (int)(buffer.Length / job.ChunkFloats);
-        var seconds = new double[runs];
-        for (int r = -1; r < runs; r++)
-        {
-            long start = Stopwatch.GetTimestamp();
-            pool.Run(&ReadBody, &job, chunks, 1);
-            if (r >= 0) seconds[r] = Stopwatch.GetElapsedTime(start).TotalSeconds;
-        }
-        return (double)chunks * job.ChunkFloats * sizeof(float) / Median(seconds);
+        using var buffer = new NativeBuffer<byte>(bytes, null, MemoryCategory.Scratch, "bandwidth probe");
+        for (long o = 0; o < bytes; o += int.MaxValue) new Span<byte>(buffer.Pointer + o, (int)Math.Min(int.MaxValue, bytes - o)).Fill(1);
+        return ReadRegionsBandwidth([((nint)buffer.Pointer, bytes)], threads, runs);
     }
 
     /// <summary>Read bandwidth (bytes per second, median of <paramref name="runs"/>) of <paramref name="regions"/> —
@@ -178,30 +167,6 @@ internal static class BenchMeasurements
         public long Sink;
     }
 
-    private static unsafe void ReadBody(void* context, int begin, int end, int thread)
-    {
-        var job = (ReadJob*)context;
-        Vector512<float> a = default, b = default, c = default, d = default;
-        for (int chunk = begin; chunk < end; chunk++)
-        {
-            float* p = job->Data + (long)chunk * job->ChunkFloats;
-            for (int i = 0; i < job->ChunkFloats; i += 64)
-            {
-                a += Vector512.Load(p + i); b += Vector512.Load(p + i + 16);
-                c += Vector512.Load(p + i + 32); d += Vector512.Load(p + i + 48);
-            }
-        }
-        job->Sink += Vector512.Sum(a + b + c + d);
-    }
-
-    /// <summary>Bytes of weights one decode step reads: every layer matrix plus the LM head (the embedding row is negligible).</summary>
-    public static long DecodeBytesPerToken(ModelConfig c, double bytesPerWeight)
-    {
-        long h = c.HiddenSize;
-        long layer = h * c.QueryDim * 2 + h * c.KvDim * 2 + 3 * h * c.IntermediateSize;
-        return (long)((c.NumLayers * layer + (long)c.VocabSize * h) * bytesPerWeight);
-    }
-
     private static int[] RandomTokens(int count, int vocab, int seed)
     {
         var random = new Random(seed);
@@ -215,12 +180,5 @@ internal static class BenchMeasurements
         var sorted = (double[])values.Clone();
         Array.Sort(sorted);
         return sorted[sorted.Length / 2];
-    }
-
-    private unsafe struct ReadJob
-    {
-        public float* Data;
-        public int ChunkFloats;
-        public float Sink;
     }
 }

@@ -48,15 +48,9 @@ internal sealed class ByLayerLanding : IAsyncDisposable
         {
             if (_receive is null) return;
             KvTransferResult result = await _receive.WaitAsync(cancellationToken).ConfigureAwait(false);
-            Exception? sendError = null;
             if (!result.Completed) await SenderEnd.DisposeAsync().ConfigureAwait(false);
-            try { if (Sending is not null) await Sending.ConfigureAwait(false); }
-            catch (Exception ex) { sendError = ex; }
-            if (result.Completed) return;
-            Exception cause = sendError ?? result.Error ?? new KvTransportException(TransportErrorKind.PeerGone, "The transfer ended early.");
-            if (cause is OperationCanceledException) throw cause;
-            throw new KvTransportException(cause is KvTransportException k ? k.Kind : TransportErrorKind.PeerGone,
-                $"By-layer KV transfer {TransferId} failed ({Landing.MissingBlocks} blocks): {cause.Message}", cause);
+            Exception? sendError = await TransferOutcome.FaultOfAsync(Sending).ConfigureAwait(false);
+            TransferOutcome.ThrowIfFailed(result, sendError, $"By-layer KV transfer {TransferId}", Landing.MissingBlocks);
         }
         catch
         {

@@ -252,14 +252,8 @@ public sealed class LocalEngineInstance : IEngineInstance, IPromptTreeObserver
             Task send = SendThenCloseOnErrorAsync(source, senderEnd, transferId, landing.HeldBlocks, cancellationToken);
             KvTransferResult result = await _engine.Kv.ReceiveAsync(landing, receiverEnd, transferId, cancellationToken).ConfigureAwait(false);
             if (!result.Completed) await senderEnd.DisposeAsync().ConfigureAwait(false); // unblocks a waiting sender
-            Exception? sendError = null;
-            try { await send.ConfigureAwait(false); }
-            catch (Exception ex) { sendError = ex; }
-            if (result.Completed) return;
-            Exception cause = sendError ?? result.Error ?? new KvTransportException(TransportErrorKind.PeerGone, "The transfer ended early.");
-            if (cause is OperationCanceledException) throw cause;
-            throw new KvTransportException(cause is KvTransportException k ? k.Kind : TransportErrorKind.PeerGone,
-                $"KV transfer {transferId} from {source.InstanceId} to {Id} failed ({landing.MissingBlocks} blocks): {cause.Message}", cause);
+            Exception? sendError = await TransferOutcome.FaultOfAsync(send).ConfigureAwait(false);
+            TransferOutcome.ThrowIfFailed(result, sendError, $"KV transfer {transferId} from {source.InstanceId} to {Id}", landing.MissingBlocks);
         }
         finally
         {

@@ -46,9 +46,17 @@ internal sealed unsafe class MatMul
     /// the same L1 sets, and the 8 rows a tile reads at one offset evict each other and the weight rows.</summary>
     public const int InputPad = 16;
 
-    /// <summary>Floats of the padded-input scratch for <paramref name="tokens"/> rows (0 when no prefill can use it).</summary>
-    public static long PaddedInputFloats(int tokens, int maxCols) =>
-        tokens > MatMulKernels.MaxWideTokens ? (long)tokens * (maxCols + InputPad) : 0;
+    /// <summary>Whether input rows <paramref name="stride"/> floats apart are copied to padded rows for prefill.</summary>
+    public static bool PadsStride(int stride) => (long)stride * sizeof(float) % 4096 == 0;
+
+    /// <summary>Floats of the padded-input scratch for <paramref name="tokens"/> rows of inputs of the given widths
+    /// (0 when no prefill can use it: too few tokens, or no width whose rows would be padded).</summary>
+    public static long PaddedInputFloats(int tokens, int maxCols, params ReadOnlySpan<int> inputWidths)
+    {
+        bool any = false;
+        foreach (int width in inputWidths) any |= PadsStride(width);
+        return any && tokens > MatMulKernels.MaxWideTokens ? (long)tokens * (maxCols + InputPad) : 0;
+    }
 
     /// <summary>Creates a matmul over <paramref name="pool"/> with F16 scratch for inputs up to
     /// <paramref name="maxCols"/> wide; <paramref name="scratch"/> must hold
@@ -112,7 +120,7 @@ internal sealed unsafe class MatMul
     private void Pad(ref Job job, int cols)
     {
         if (job.Tokens > _paddedTokens || job.Tokens <= MatMulKernels.MaxWideTokens || cols > _maxCols
-            || (long)job.XStride * sizeof(float) % 4096 != 0) return;
+            || !PadsStride(job.XStride)) return;
         int stride = cols + InputPad;
         for (int t = 0; t < job.Tokens; t++)
         {

@@ -22,18 +22,14 @@ internal static unsafe class MatMulKernels
     /// kernel (4 × 2, no blocking). A switch for interleaved A/B benchmarks only.</summary>
     internal static bool WideTile { get; set; } = true;
 
-    /// <summary>Longest slice of a row one 8 × 2 tile runs over before its partial sums go to y: 8 tokens × 1024 FP32
-    /// is 32 KiB of x, which stays in L1 (48 KiB) while every row pair of a block passes over it. Longer rows are cut
-    /// into equal chunks (multiples of 16). Settable for A/B benchmarks only.</summary>
-    internal static int KChunk { get; set; } = 1024;
+    /// <summary>Longest slice of a row one 8-token tile runs over before its partial sums go to y: 8 tokens × 1024 FP32
+    /// is 32 KiB of x, which stays in L1 (48 KiB) while every row group of a block passes over it. Longer rows are cut
+    /// into equal chunks (multiples of 16); 512 and 256 measured slower.</summary>
+    private const int KChunk = 1024;
 
-    /// <summary>Most tokens for which F16 weights are widened in registers by the 8 × 2 tile (batched decode);
-    /// more (prefill) convert 8-row tiles to FP32 once and reuse them across all tokens.</summary>
+    /// <summary>Most tokens for which F16 weights are widened in registers by the tiles (batched decode); more
+    /// (prefill) convert 64-row tiles to FP32 once and reuse them across all tokens.</summary>
     internal const int MaxWideTokens = 16;
-
-    /// <summary>Use the 8 × 2 tile for more than 4 tokens (default); false is the 4 × 4 tile there too. A switch
-    /// for interleaved A/B benchmarks only.</summary>
-    internal static bool Wide8 { get; set; } = true;
 
     /// <summary>
     /// Computes rows [<paramref name="rowBegin"/>, <paramref name="rowEnd"/>) of the output for all
@@ -48,7 +44,7 @@ internal static unsafe class MatMulKernels
         int rowBlock = WideTile ? Math.Max(4, (int)(RowBlockBytes / rowBytes) & ~3) : Math.Max(1, rowEnd - rowBegin);
         // More than 4 tokens (batched decode, prefill): groups of 8 tokens × 2 rows, so each weight vector is loaded
         // (and widened) once per 8 tokens; the first group of a row block is the one pass that reads it from DRAM.
-        bool wide8 = Wide8 && WideTile && Vector512.IsHardwareAccelerated && tokens > 4;
+        bool wide8 = WideTile && Vector512.IsHardwareAccelerated && tokens > 4;
         int groups8 = wide8 ? tokens & ~7 : 0;
         int groups = groups8 + ((tokens - groups8) & ~3);
         long elementBytes = rowBytes / n;

@@ -36,7 +36,7 @@ internal sealed unsafe class RunnerScratch : IDisposable
             (long)threads * AttentionWorkspaceFloats,     // AttentionWorkspace
             MatMul.ScratchFloats(threads, maxCols),       // F16Tiles
             q8 ? (MatMul.Q8ScratchBytes(Q8Tokens, maxCols) + 3) / 4 : 0, // Q8Input (bytes as floats)
-            MatMul.PaddedInputFloats(t, maxCols),         // PaddedInput
+            MatMul.PaddedInputFloats(t, maxCols, c.HiddenSize, c.QueryDim, c.IntermediateSize), // PaddedInput
         ];
         long total = 0;
         foreach (long s in sizes) total += Align(s);

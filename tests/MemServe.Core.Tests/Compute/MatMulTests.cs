@@ -74,7 +74,7 @@ public unsafe class MatMulTests
         float[] x = MatMulTestData.Random(random, tokens * cols);
         using var pool = new ComputeThreadPool(2);
         using var scratch = new NativeBuffer<float>(MatMul.ScratchFloats(2, cols), null, MemoryCategory.Scratch, "s");
-        using var padded = new NativeBuffer<float>(MatMul.PaddedInputFloats(tokens, cols), null, MemoryCategory.Scratch, "padded");
+        using var padded = new NativeBuffer<float>(MatMul.PaddedInputFloats(tokens, cols, cols), null, MemoryCategory.Scratch, "padded");
         var plain = new float[tokens * rows];
         var viaPadding = new float[tokens * rows];
         var w = new WeightMatrix(weight.Pointer, dtype, rows, cols);

@@ -117,16 +117,19 @@ public unsafe class PagedAttentionTests
                 for (int p = first; p <= pos; p++)
                 {
                     double dot = 0;
-                    for (int d = 0; d < headDim; d++) dot += (double)q[token * qDim + h * headDim + d] * K(p)[d];
+                    float[] key = K(p);
+                    for (int d = 0; d < headDim; d++) dot += (double)q[token * qDim + h * headDim + d] * key[d];
                     scores[p] = dot / Math.Sqrt(headDim);
                     max = Math.Max(max, scores[p]);
                 }
                 double sum = 0;
                 for (int p = first; p <= pos; p++) sum += scores[p] = Math.Exp(scores[p] - max);
+                float[][] values = new float[pos + 1][];
+                for (int p = first; p <= pos; p++) values[p] = V(p);
                 for (int d = 0; d < headDim; d++)
                 {
                     double expected = 0;
-                    for (int p = first; p <= pos; p++) expected += scores[p] / sum * V(p)[d];
+                    for (int p = first; p <= pos; p++) expected += scores[p] / sum * values[p][d];
                     float actual = output[token * qDim + h * headDim + d];
                     Assert.True(Math.Abs(expected - actual) <= 1e-5 + 1e-4 * Math.Abs(expected),
                         $"token {token} (pos {pos}) head {h} dim {d}: {actual}, expected {expected}");

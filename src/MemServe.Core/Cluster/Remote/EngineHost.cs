@@ -54,11 +54,7 @@ public sealed class EngineHost : IAsyncDisposable
     public static EngineHost Start(ILlmEngine engine, IPEndPoint endPoint, EngineHostOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(engine);
-        ArgumentNullException.ThrowIfNull(endPoint);
-        options ??= new EngineHostOptions();
-        ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRequestsPerConnection, 1);
-        TcpKvListener listener = KvTransports.ListenTcp(endPoint, options.Transport);
-        return new EngineHost(listener, engine, null, options);
+        return Start(engine, null, endPoint, options);
     }
 
     /// <summary>Starts serving <paramref name="instance"/> with every operation of <see cref="IEngineInstance"/>
@@ -66,11 +62,16 @@ public sealed class EngineHost : IAsyncDisposable
     public static EngineHost Start(IEngineInstance instance, IPEndPoint endPoint, EngineHostOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(instance);
+        return Start(null, instance, endPoint, options);
+    }
+
+    private static EngineHost Start(ILlmEngine? engine, IEngineInstance? instance, IPEndPoint endPoint, EngineHostOptions? options)
+    {
         ArgumentNullException.ThrowIfNull(endPoint);
         options ??= new EngineHostOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(options.MaxRequestsPerConnection, 1);
         TcpKvListener listener = KvTransports.ListenTcp(endPoint, options.Transport);
-        return new EngineHost(listener, null, instance, options);
+        return new EngineHost(listener, engine, instance, options);
     }
 
     /// <summary>Stops listening, closes every connection (cancelling their requests) and waits for their
