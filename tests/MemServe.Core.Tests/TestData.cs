@@ -1,6 +1,7 @@
 namespace MemServe.Core.Tests;
 
-/// <summary>Locates the shared test data that sits beside the repository (<c>&lt;repo&gt;/../shared</c>).</summary>
+/// <summary>Locates the shared test data that sits beside the repository (<c>&lt;repo&gt;/../shared</c>), or in
+/// <c>MEMSERVE_SHARED_DIR</c>.</summary>
 public static class TestData
 {
     private static readonly Lazy<string> Shared = new(FindSharedDir);
@@ -13,6 +14,12 @@ public static class TestData
 
     private static string FindSharedDir()
     {
+        // Set by .ci/run for a clone that does not sit beside shared/.
+        if (Environment.GetEnvironmentVariable("MEMSERVE_SHARED_DIR") is { Length: > 0 } configured
+            && Directory.Exists(Path.Combine(configured, "testdata", "tokenizers")))
+        {
+            return configured;
+        }
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
         {
             if (Directory.Exists(Path.Combine(dir.FullName, "testdata", "tokenizers")))
