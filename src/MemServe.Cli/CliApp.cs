@@ -7,7 +7,7 @@ internal static class CliApp
 {
     private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal)
     {
-        "json", "all", "cluster", "ignore-eos", "sequential", "add-special-tokens", "add-generation-prompt", "no-stream", "help",
+        "json", "all", "cluster", "ignore-eos", "sequential", "add-special-tokens", "add-generation-prompt", "no-stream", "no-pack", "help",
     };
 
     private const string Usage = """
@@ -30,7 +30,7 @@ internal static class CliApp
           export-default  --out DIR
           serve-instance  --listen HOST:PORT [--role prefill|decode|colocated] [--instance-id ID]: serve this engine to remote clients
           bench           --shape S|M|L [--dtype f32|f16|bf16|q8] [--prompt 512] [--gen 128] [--batch 1,4,16] [--runs 3]
-                          [--kv-dtype f32|bf16] [--json]
+                          [--kv-dtype f32|bf16] [--no-pack] [--json]
 
         common options: --threads N (compute threads; default: all cores), --memory-mb N (engine memory budget),
                         --kv-dtype f32|bf16 (KV cache elements; default f32),

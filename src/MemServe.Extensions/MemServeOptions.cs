@@ -51,6 +51,10 @@ public sealed class MemServeOptions
     /// <see cref="LlmEngineOptions.KvCacheDType"/>). <value>The default is null (F32).</value></summary>
     public DType? KvCacheDType { get; set; }
 
+    /// <summary>Repack weight matrices at load into the layout the kernels read fastest (see
+    /// <see cref="LlmEngineOptions.PackWeights"/>). <value>The default is null (true).</value></summary>
+    public bool? PackWeights { get; set; }
+
     /// <summary>Caps the KV pool. <value>The default is null: sized from the budget.</value></summary>
     public int? MaxKvBlocks { get; set; }
 
@@ -122,6 +126,7 @@ public sealed class MemServeOptions
             AdmissionQueueCapacity = AdmissionQueueCapacity ?? defaults.AdmissionQueueCapacity,
             BlockTokens = BlockTokens ?? defaults.BlockTokens,
             KvCacheDType = KvCacheDType ?? defaults.KvCacheDType,
+            PackWeights = PackWeights ?? defaults.PackWeights,
             MaxKvBlocks = MaxKvBlocks,
             MaxContextTokens = MaxContextTokens,
             ModelName = string.IsNullOrEmpty(ModelName) ? defaultModelName : ModelName,

@@ -9,12 +9,12 @@ namespace MemServe.Cli.Commands;
 
 /// <summary>
 /// <c>memserve bench (--model DIR | --shape S|M|L) [--dtype f32|f16|bf16|q8] [--threads N] [--prompt 512]
-/// [--gen 128] [--batch 1,4,16] [--runs 3] [--kv-dtype f32|bf16] [--json]</c>: prefill tok/s of one prompt, decode tok/s of one
+/// [--gen 128] [--batch 1,4,16] [--runs 3] [--kv-dtype f32|bf16] [--no-pack] [--json]</c>: prefill tok/s of one prompt, decode tok/s of one
 /// sequence from an empty cache, decode tok/s of N concurrent sequences through the engine, the machine's read
 /// bandwidth measured in the same run, the decode roofline fraction (decode tok/s × weight bytes per token ÷
 /// bandwidth), the read bandwidth of the very pages decode streams and decode's fraction of it (the host's bandwidth
 /// depends on where pages sit), and peak RSS. Shapes use random weights generated in memory (no file); <c>--dtype q8</c>
-/// quantizes at load. Hidden: <c>--shape tiny</c>, <c>--bandwidth-mb N</c> (probe size, default 1024).
+/// quantizes at load; <c>--no-pack</c> keeps the matrices row-major in the source instead of packing them into panels. Hidden: <c>--shape tiny</c>, <c>--bandwidth-mb N</c> (probe size, default 1024).
 /// </summary>
 internal static class BenchCommand
 {
@@ -27,7 +27,7 @@ internal static class BenchCommand
         int[] batches = args.GetIntList("batch") ?? [];
         int batchPrompt = args.GetInt("batch-prompt") ?? 128, batchGen = args.GetInt("batch-gen") ?? 64;
         long bandwidthBytes = (args.GetLong("bandwidth-mb") ?? 1024) << 20;
-        bool json = args.Has("json");
+        bool json = args.Has("json"), pack = !args.Has("no-pack");
         DType kvType = EngineSetup.ReadKvDType(args);
         args.ThrowIfUnused();
         if ((modelDir is null) == (shape is null)) throw new CliUsageException("bench needs exactly one of --model DIR or --shape S|M|L");
@@ -62,7 +62,7 @@ internal static class BenchCommand
 
         using (weights)
         {
-            var result = Measure(config, weights, tokenizer, q8, kvType, threads, prompt, gen, runs, batches, batchPrompt, batchGen, bandwidthBytes);
+            var result = Measure(config, weights, tokenizer, q8, pack, kvType, threads, prompt, gen, runs, batches, batchPrompt, batchGen, bandwidthBytes);
             result.Shape = label;
             result.DType = dtypeText;
             Print(result, json, output);
@@ -70,14 +70,14 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static BenchResult Measure(ModelConfig config, ITensorSource weights, ITokenizer tokenizer, bool q8, DType kvType, int threads,
+    private static BenchResult Measure(ModelConfig config, ITensorSource weights, ITokenizer tokenizer, bool q8, bool pack, DType kvType, int threads,
         int prompt, int gen, int runs, int[] batches, int batchPrompt, int batchGen, long bandwidthBytes)
     {
         var result = new BenchResult { Threads = threads, KvDType = kvType.SafetensorsName().ToLowerInvariant() };
         var options = new CpuRunnerOptions
         {
             Threads = threads, MaxBatchTokens = Math.Max(prompt, 16), MaxBatchSequences = 1, QuantizeWeightsToQ8 = q8,
-            KvCacheDType = kvType,
+            PackWeights = pack, KvCacheDType = kvType,
         };
         using (var runner = new CpuModelRunner(config, weights, options))
         {
@@ -92,7 +92,7 @@ internal static class BenchCommand
         {
             var engineOptions = new LlmEngineOptions
             {
-                Threads = threads, MaxRunningSequences = b, MaxBatchTokens = 512, QuantizeWeightsToQ8 = q8,
+                Threads = threads, MaxRunningSequences = b, MaxBatchTokens = 512, QuantizeWeightsToQ8 = q8, PackWeights = pack,
                 MemoryBudgetBytes = weights.TotalBytes + (2L << 30), ModelName = "bench", KvCacheDType = kvType,
             };
             var engine = LlmEngine.Create(config, weights, tokenizer, engineOptions);

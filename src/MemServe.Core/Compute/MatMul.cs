@@ -41,6 +41,8 @@ internal sealed unsafe class MatMul
     private readonly int _q8Tokens;
     private readonly float* _paddedInput;   // (_paddedTokens, _maxCols + InputPad)
     private readonly int _paddedTokens;
+    private readonly float* _packedInput;   // PanelLayout.PackedInputFloats(_packedTokens, _maxCols)
+    private readonly int _packedTokens;
 
     /// <summary>Floats added to each row of a prefill input whose rows are a multiple of 4 KiB apart: such rows land in
     /// the same L1 sets, and the 8 rows a tile reads at one offset evict each other and the weight rows.</summary>
@@ -62,10 +64,13 @@ internal sealed unsafe class MatMul
     /// <paramref name="maxCols"/> wide; <paramref name="scratch"/> must hold
     /// <see cref="ScratchFloats"/>(pool.ThreadCount, maxCols) floats and outlive this object. Q8 weights need
     /// <paramref name="q8Scratch"/> of <see cref="Q8ScratchBytes"/>(q8Tokens, maxCols) bytes; inputs then hold at
-    /// most <paramref name="q8Tokens"/> rows.</summary>
+    /// most <paramref name="q8Tokens"/> rows. Packed weights need <paramref name="packedInput"/> of
+    /// <see cref="PanelLayout.PackedInputFloats"/>(packedTokens, maxCols) floats for more than one token.</summary>
     public MatMul(ComputeThreadPool pool, float* scratch, int maxCols, byte* q8Scratch = null, int q8Tokens = 0,
-        float* paddedInput = null, int paddedTokens = 0)
+        float* paddedInput = null, int paddedTokens = 0, float* packedInput = null, int packedTokens = 0)
     {
+        _packedInput = packedInput;
+        _packedTokens = packedInput == null ? 0 : packedTokens;
         _paddedInput = paddedInput;
         _paddedTokens = paddedInput == null ? 0 : paddedTokens;
         _pool = pool;
@@ -91,8 +96,9 @@ internal sealed unsafe class MatMul
         var job = new Job { X = x, XStride = xStride, Tokens = tokens, Count = 1, Scratch = _scratch, MaxCols = _maxCols };
         job.Targets[0] = new MatMulTarget(w, bias, y, yStride);
         if (w.Format == WeightFormat.Q8) QuantizeInput(ref job, w.Cols);
+        else if (w.Packed) PackInput(ref job, w.Cols);
         else Pad(ref job, w.Cols);
-        Dispatch(ref job, w.Rows, w.Cols);
+        Dispatch(ref job, Units(w), w.Cols);
     }
 
     /// <summary>Fused projections sharing input <paramref name="x"/> (all weights have the same Cols).</summary>
@@ -102,16 +108,49 @@ internal sealed unsafe class MatMul
         job.Targets[0] = a;
         job.Targets[1] = b;
         job.Targets[2] = c;
-        int rows = a.W.Rows + b.W.Rows + (c.Y == null ? 0 : c.W.Rows);
+        if (a.W.Packed != b.W.Packed || (c.Y != null && c.W.Packed != a.W.Packed))
+        {
+            throw new ArgumentException("Fused projections must be all packed or all row-major.");
+        }
+        int units = Units(a.W) + Units(b.W) + (c.Y == null ? 0 : Units(c.W));
         if (a.W.Format == WeightFormat.Q8 || b.W.Format == WeightFormat.Q8 || (c.Y != null && c.W.Format == WeightFormat.Q8))
         {
             QuantizeInput(ref job, a.W.Cols);
+        }
+        else if (a.W.Packed)
+        {
+            PackInput(ref job, a.W.Cols);
         }
         else
         {
             Pad(ref job, a.W.Cols);
         }
-        Dispatch(ref job, rows, a.W.Cols);
+        Dispatch(ref job, units, a.W.Cols);
+    }
+
+    /// <summary>Work items of a matrix: its panels when packed (a thread takes whole panels), else its rows.</summary>
+    private static int Units(in WeightMatrix w) => w.Packed ? PanelLayout.PanelsFor(w.Rows) : w.Rows;
+
+    /// <summary>Packs the job's input rows into token groups for the panel tiles (more than one token), on the pool.</summary>
+    private void PackInput(ref Job job, int cols)
+    {
+        job.Packed = true;
+        if (job.Tokens == 1) return;
+        if (job.Tokens > _packedTokens || cols > _maxCols)
+        {
+            throw new InvalidOperationException($"Packed matmul of {job.Tokens} rows × {cols} exceeds the packed-input scratch ({_packedTokens} rows × {_maxCols}).");
+        }
+        job.Xp = _packedInput;
+        job.Cols = cols;
+        int groups = PanelLayout.GroupsFor(job.Tokens);
+        if (groups == 1) PanelLayout.PackInput(job.X, job.XStride, job.Tokens, cols, job.Xp, 0, 1);
+        else fixed (Job* p = &job) _pool.Run(&PackBody, p, groups, 1);
+    }
+
+    private static void PackBody(void* context, int begin, int end, int thread)
+    {
+        Job* job = (Job*)context;
+        PanelLayout.PackInput(job->X, job->XStride, job->Tokens, job->Cols, job->Xp, begin, end);
     }
 
     /// <summary>Quantizes the job's input rows into the Q8 scratch (once per call, shared by all targets).</summary>
@@ -146,13 +185,13 @@ internal sealed unsafe class MatMul
         }
     }
 
-    private void Dispatch(ref Job job, int totalRows, int cols)
+    private void Dispatch(ref Job job, int units, int cols)
     {
         if (cols > _maxCols) throw new ArgumentOutOfRangeException(nameof(cols), cols, $"matmul input width exceeds the scratch width {_maxCols}");
-        // Aim for ~8 chunks per thread (dynamic balance), chunks of at least 8 rows, multiple of 4.
-        int grain = Math.Max(8, totalRows / (_pool.ThreadCount * 8));
-        grain = (grain + 3) & ~3;
-        fixed (Job* p = &job) _pool.Run(&Body, p, totalRows, grain);
+        // Aim for ~8 chunks per thread (dynamic balance): of whole panels, or of at least 8 rows, a multiple of 4.
+        int grain = Math.Max(job.Packed ? 1 : 8, units / (_pool.ThreadCount * 8));
+        if (!job.Packed) grain = (grain + 3) & ~3;
+        fixed (Job* p = &job) _pool.Run(&Body, p, units, grain);
     }
 
     private static void Body(void* context, int begin, int end, int thread)
@@ -162,10 +201,35 @@ internal sealed unsafe class MatMul
         for (int k = 0; k < job->Count; k++)
         {
             MatMulTarget t = job->Targets[k];
-            int lo = Math.Max(begin - offset, 0), hi = Math.Min(end - offset, t.W.Rows);
-            if (lo < hi) RunRows(job, t, lo, hi, thread);
-            offset += t.W.Rows;
+            int units = Units(t.W);
+            int lo = Math.Max(begin - offset, 0), hi = Math.Min(end - offset, units);
+            if (lo < hi && job->Packed) RunPanels(job, t, lo, hi);
+            else if (lo < hi) RunRows(job, t, lo, hi, thread);
+            offset += units;
         }
+    }
+
+    /// <summary>Panels [<paramref name="lo"/>, <paramref name="hi"/>) of a packed target.</summary>
+    private static void RunPanels(Job* job, in MatMulTarget t, int lo, int hi)
+    {
+        WeightMatrix w = t.W;
+        int rowBegin = lo * PanelLayout.Rows, rows = Math.Min(hi * PanelLayout.Rows, w.Rows) - rowBegin;
+        byte* panels = w.Data + lo * PanelLayout.PanelBytes(w.Cols, w.ElementBytes);
+        float* y = t.Y + rowBegin;
+        switch (w.Format)
+        {
+            case WeightFormat.F32:
+                PanelMatMul.Rows<F32Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
+                break;
+            case WeightFormat.BF16:
+                PanelMatMul.Rows<Bf16Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
+                break;
+            default:
+                if (w.F16AllFinite) PanelMatMul.Rows<F16FinitePanel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
+                else PanelMatMul.Rows<F16Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
+                break;
+        }
+        if (t.Bias != null) AddBias(t.Bias, t.Y, t.YStride, job->Tokens, rowBegin, rowBegin + rows);
     }
 
     private static void RunRows(Job* job, in MatMulTarget t, int lo, int hi, int thread)
@@ -233,6 +297,9 @@ internal sealed unsafe class MatMul
         public int MaxCols;
         public sbyte* Xq;       // (Tokens, blocks * 32) quantized input, Q8 targets only
         public float* Xs;       // (Tokens, blocks) input block scales
+        public bool Packed;     // packed targets: work items are panels
+        public float* Xp;       // packed input (PanelLayout.PackInput), packed targets with more than one token
+        public int Cols;        // input columns, for packing the input
         public Targets3 Targets;
     }
 

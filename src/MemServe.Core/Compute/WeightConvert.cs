@@ -30,6 +30,12 @@ internal static unsafe class WeightConvert
     /// <summary>Converts row <paramref name="row"/> of <paramref name="matrix"/> into <paramref name="destination"/> (Cols floats).</summary>
     public static void Row(in WeightMatrix matrix, int row, float* destination)
     {
+        if (matrix.Packed)
+        {
+            DType dtype = matrix.Format switch { WeightFormat.F32 => DType.F32, WeightFormat.F16 => DType.F16, _ => DType.BF16 };
+            PanelLayout.ReadRow(matrix.Data, dtype, matrix.Cols, row, destination);
+            return;
+        }
         switch (matrix.Format)
         {
             case WeightFormat.F32: ToSingle(matrix.Row(row), DType.F32, matrix.Cols, destination); break;

@@ -17,22 +17,27 @@ internal enum WeightFormat
 }
 
 /// <summary>
-/// A borrowed, read-only weight matrix in PyTorch Linear layout <c>[Rows = out_features, Cols = in_features]</c>,
-/// row-major. F32/F16/BF16 matrices point into the tensor source (zero-copy); Q8 matrices into the runner's
-/// quantized copy, with <see cref="Scales"/> (Rows, Cols / 32 rounded up). The memory must outlive every use.
+/// A borrowed, read-only weight matrix <c>[Rows = out_features, Cols = in_features]</c> (PyTorch Linear). Either
+/// row-major (F32/F16/BF16 pointing into the tensor source, zero-copy; Q8 into the runner's quantized copy, with
+/// <see cref="Scales"/> (Rows, Cols / 32 rounded up)), or, with <see cref="Packed"/>, F32/F16/BF16 in the runner's
+/// packed copy (<see cref="PanelLayout"/>: 32-row panels, column by column). The memory must outlive every use.
 /// </summary>
 internal readonly unsafe struct WeightMatrix
 {
     /// <summary>Wraps a matrix stored as <paramref name="format"/>; <paramref name="scales"/> only for Q8.</summary>
-    public WeightMatrix(byte* data, WeightFormat format, int rows, int cols, float* scales = null)
+    public WeightMatrix(byte* data, WeightFormat format, int rows, int cols, float* scales = null, bool packed = false)
     {
+        if (packed && format == WeightFormat.Q8) throw new ArgumentException("Q8 matrices are row-major.", nameof(packed));
         Data = data;
+        Packed = packed;
         Format = format;
         Rows = rows;
         Cols = cols;
         Scales = scales;
         // Only F16 matrices are checked (when bound by From); others never take the F16 paths.
-        F16AllFinite = format == WeightFormat.F16 && data != null && HalfBits.AllFinite((ushort*)data, (long)rows * cols);
+        // Packed data must be written before the matrix is wrapped (zero padding rows are finite).
+        F16AllFinite = format == WeightFormat.F16 && data != null
+            && HalfBits.AllFinite((ushort*)data, (packed ? PanelLayout.PanelsFor(rows) * PanelLayout.Rows : rows) * (long)cols);
     }
 
     /// <summary>Wraps a matrix stored as a checkpoint dtype.</summary>
@@ -41,8 +46,11 @@ internal readonly unsafe struct WeightMatrix
     {
     }
 
-    /// <summary>Address of element [0, 0].</summary>
+    /// <summary>Address of element [0, 0] (row-major), or of the first panel (<see cref="Packed"/>).</summary>
     public byte* Data { get; }
+
+    /// <summary>Stored in 32-row panels (<see cref="PanelLayout"/>) rather than row-major.</summary>
+    public bool Packed { get; }
 
     /// <summary>For F16: no element is inf or NaN (checked once when the matrix is wrapped), so kernels may use
     /// <see cref="F16FiniteLoader"/>, which widens in half the operations of <see cref="F16Loader"/>.</summary>
@@ -63,7 +71,7 @@ internal readonly unsafe struct WeightMatrix
     /// <summary>Q8 only: blocks of 32 per row.</summary>
     public int BlocksPerRow => Q8Block.BlocksFor(Cols);
 
-    /// <summary>Bytes of one row (Q8: padded to whole blocks).</summary>
+    /// <summary>Bytes of one row (Q8: padded to whole blocks). Row-major only.</summary>
     public long RowBytes => Format switch
     {
         WeightFormat.F32 => (long)Cols * 4,
@@ -71,11 +79,14 @@ internal readonly unsafe struct WeightMatrix
         _ => (long)Cols * 2,
     };
 
-    /// <summary>Bytes of the element data (Q8: without the scales).</summary>
-    public long DataBytes => RowBytes * Rows;
+    /// <summary>Bytes of one stored element (Q8: 1, without the scales).</summary>
+    public int ElementBytes => Format switch { WeightFormat.F32 => 4, WeightFormat.Q8 => 1, _ => 2 };
 
-    /// <summary>Start of row <paramref name="row"/>.</summary>
-    public byte* Row(int row) => Data + row * RowBytes;
+    /// <summary>Bytes of the element data (Q8: without the scales; packed: whole panels).</summary>
+    public long DataBytes => Packed ? PanelLayout.PackedBytes(Rows, Cols, ElementBytes) : RowBytes * Rows;
+
+    /// <summary>Start of row <paramref name="row"/>. Row-major only.</summary>
+    public byte* Row(int row) => Packed ? throw new InvalidOperationException("A packed matrix has no contiguous rows.") : Data + row * RowBytes;
 
     /// <summary>Wraps a 2-D tensor.</summary>
     public static WeightMatrix From(TensorRef tensor) =>

@@ -269,6 +269,7 @@ public sealed class LlmEngine : ILlmEngine
             Budget = budget,
             BlockTokens = options.BlockTokens,
             QuantizeWeightsToQ8 = options.QuantizeWeightsToQ8,
+            PackWeights = options.PackWeights,
             KvCacheDType = options.KvCacheDType,
         });
 

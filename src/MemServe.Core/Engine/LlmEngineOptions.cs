@@ -42,6 +42,11 @@ public sealed record LlmEngineOptions
     /// docs/performance.md). The runner keeps only its int8 copy of the matrices. Default false.</summary>
     public bool QuantizeWeightsToQ8 { get; init; }
 
+    /// <summary>Repack F32/F16/BF16 matrices at load into 32-row panels read as one stream by outer-product kernels
+    /// (faster prefill and decode; see <see cref="Runner.CpuRunnerOptions.PackWeights"/>). The packed copy replaces the
+    /// source's matrices, which are not read afterwards. Default true; false keeps them zero-copy in the source.</summary>
+    public bool PackWeights { get; init; } = true;
+
     /// <summary>Element type of the KV cache: <see cref="Model.DType.F32"/> (default) or <see cref="Model.DType.BF16"/>,
     /// which holds twice the tokens in the same memory and halves the attention's reads (batched decode at
     /// longer contexts is faster), at the cost of rounding keys and values to BF16 when they are written.

@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics.X86;
 using MemServe.Compute;
 using MemServe.Memory;
 using MemServe.Model;
@@ -45,11 +46,14 @@ public sealed unsafe class CpuModelRunner : IModelRunner
         MaxBatchTokens = options.MaxBatchTokens;
         MaxBatchSequences = options.MaxBatchSequences;
         KvLayout = new KvCacheLayout(Layers.Start, Layers.Count, config.NumKvHeads, config.HeadDim, options.BlockTokens, options.KvCacheDType);
-        _weights = new LlamaWeights(config, weights, Layers, options.Budget, options.QuantizeWeightsToQ8);
+        WeightCopy copy = options.QuantizeWeightsToQ8 ? WeightCopy.Q8
+            : options.PackWeights && Avx512F.IsSupported ? WeightCopy.Packed : WeightCopy.None;
+        _weights = new LlamaWeights(config, weights, Layers, options.Budget, copy);
         try
         {
             _pool = new ComputeThreadPool(options.Threads);
-            _s = new RunnerScratch(config, MaxBatchTokens, MaxBatchSequences, _pool.ThreadCount, options.BlockTokens, _weights.HasHead, _weights.IsQuantized, options.Budget);
+            _s = new RunnerScratch(config, MaxBatchTokens, MaxBatchSequences, _pool.ThreadCount, options.BlockTokens, _weights.HasHead,
+                _weights.IsQuantized, _weights.IsPacked, options.Budget);
         }
         catch
         {
@@ -57,7 +61,7 @@ public sealed unsafe class CpuModelRunner : IModelRunner
             _weights.Dispose();
             throw;
         }
-        _matMul = new MatMul(_pool, _s.F16Tiles, _s.F16MaxCols, _s.Q8Input, _s.Q8Tokens, _s.PaddedInput, MaxBatchTokens);
+        _matMul = new MatMul(_pool, _s.F16Tiles, _s.F16MaxCols, _s.Q8Input, _s.Q8Tokens, _s.PaddedInput, MaxBatchTokens, _s.PackedInput, _s.PackedTokens);
         _layer = new DecoderLayer(config, _s, _pool, _matMul);
         _rope = new Rope(config);
         _hiddenMemory = new NativeFloatMemory(_s.X, MaxBatchTokens * config.HiddenSize);

@@ -27,6 +27,13 @@ public sealed record CpuRunnerOptions
     /// borrowing the source's matrices (charged to the budget instead of them). Default false.</summary>
     public bool QuantizeWeightsToQ8 { get; init; }
 
+    /// <summary>Repack F32/F16/BF16 weight matrices at load into the runner's own copy in 32-row panels, column by column
+    /// (the kernels then read each matrix as one sequential stream and multiply outer products, with no horizontal sums):
+    /// faster prefill and decode, at the cost of a copy made at load that replaces the source's matrices (charged to the
+    /// budget instead of them; the source is not read afterwards). Default true; ignored with
+    /// <see cref="QuantizeWeightsToQ8"/> and on CPUs without AVX-512 (the matrices then stay zero-copy in the source).</summary>
+    public bool PackWeights { get; init; } = true;
+
     /// <summary>Tokens per KV block of the cache the runner reads and writes. Default <see cref="KvCacheLayout.DefaultBlockTokens"/>.</summary>
     public int BlockTokens { get; init; } = KvCacheLayout.DefaultBlockTokens;
 

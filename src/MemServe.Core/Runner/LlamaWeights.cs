@@ -7,8 +7,8 @@ namespace MemServe.Runner;
 /// <summary>
 /// Binds and validates the tensors of a layer range against a <see cref="ModelConfig"/>: only the layers
 /// of the range, the embedding only when the range starts at 0, the final norm and LM head (or the tied
-/// embedding) only when it ends at the last layer. Matrices stay zero-copy in the source (or, when quantizing
-/// at load, are replaced by one int8 copy, <see cref="Q8WeightStore"/>); norm and bias
+/// embedding) only when it ends at the last layer. Matrices stay zero-copy in the source, or are replaced by the
+/// runner's one packed or int8 copy (<see cref="WeightCopyStore"/>); norm and bias
 /// vectors are widened into one small FP32 buffer. Charges the budget (Weights) with the bound bytes for
 /// its lifetime. Missing tensors throw <see cref="MissingTensorException"/>, wrong shapes
 /// <see cref="TensorShapeException"/>, both naming the tensor. Read-only after construction.
@@ -19,9 +19,9 @@ internal sealed unsafe class LlamaWeights : IDisposable
     private readonly NativeBuffer<float> _vectors;
     private readonly MemoryBudget? _budget;
     private long _chargedBytes;
-    private Q8WeightStore? _q8;
+    private WeightCopyStore? _copy;
 
-    public LlamaWeights(ModelConfig config, ITensorSource source, LayerRange range, MemoryBudget? budget, bool quantizeToQ8 = false)
+    public LlamaWeights(ModelConfig config, ITensorSource source, LayerRange range, MemoryBudget? budget, WeightCopy copy = WeightCopy.None)
     {
         Range = range;
         _budget = budget;
@@ -39,7 +39,7 @@ internal sealed unsafe class LlamaWeights : IDisposable
         var layerRefs = new LayerTensors[range.Count];
         for (int i = 0; i < range.Count; i++) layerRefs[i] = LayerTensors.Bind(binder, config, range.Start + i);
 
-        long mapped = quantizeToQ8 ? 0 : binder.MatrixBytes;
+        long mapped = copy == WeightCopy.None ? binder.MatrixBytes : 0;
         if (mapped > 0) budget?.Charge(MemoryCategory.Weights, mapped, $"weights of layers {range} ({binder.MatrixCount} matrices)");
         _chargedBytes = mapped;
         try
@@ -63,11 +63,11 @@ internal sealed unsafe class LlamaWeights : IDisposable
         }
         HasEmbedding = embedding.HasValue;
         HasHead = head;
-        if (quantizeToQ8)
+        if (copy != WeightCopy.None)
         {
             try
             {
-                QuantizeMatrices(budget);
+                CopyMatrices(copy, budget);
             }
             catch
             {
@@ -77,25 +77,25 @@ internal sealed unsafe class LlamaWeights : IDisposable
         }
     }
 
-    /// <summary>Replaces every matrix by its int8 copy (the source's matrices are not read afterwards).</summary>
-    private void QuantizeMatrices(MemoryBudget? budget)
+    /// <summary>Replaces every matrix by its packed or int8 copy (the source's matrices are not read afterwards).</summary>
+    private void CopyMatrices(WeightCopy copy, MemoryBudget? budget)
     {
         var all = new List<WeightMatrix>();
         foreach (LayerWeights l in _layers) all.AddRange([l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down]);
         if (HasEmbedding) all.Add(Embedding);
         if (HasHead) all.Add(LmHead);
-        _q8 = new Q8WeightStore(all, budget, $"layers {Range}");
+        _copy = new WeightCopyStore(all, copy, budget, $"layers {Range}");
         for (int i = 0; i < _layers.Length; i++)
         {
             LayerWeights l = _layers[i];
             _layers[i] = l with
             {
-                Q = _q8.Quantize(l.Q), K = _q8.Quantize(l.K), V = _q8.Quantize(l.V), O = _q8.Quantize(l.O),
-                Gate = _q8.Quantize(l.Gate), Up = _q8.Quantize(l.Up), Down = _q8.Quantize(l.Down),
+                Q = _copy.Copy(l.Q), K = _copy.Copy(l.K), V = _copy.Copy(l.V), O = _copy.Copy(l.O),
+                Gate = _copy.Copy(l.Gate), Up = _copy.Copy(l.Up), Down = _copy.Copy(l.Down),
             };
         }
-        if (HasEmbedding) Embedding = _q8.Quantize(Embedding);
-        if (HasHead) LmHead = _q8.Quantize(LmHead);
+        if (HasEmbedding) Embedding = _copy.Copy(Embedding);
+        if (HasHead) LmHead = _copy.Copy(LmHead);
     }
 
     /// <summary>The bound layer range.</summary>
@@ -116,11 +116,14 @@ internal sealed unsafe class LlamaWeights : IDisposable
     /// <summary>(hidden) FP32; valid when <see cref="HasHead"/>.</summary>
     public float* FinalNorm { get; }
 
-    /// <summary>Bytes charged to the budget: zero-copy matrices plus the FP32 vector copies.</summary>
-    public long BoundBytes => _chargedBytes + (_vectors?.ByteLength ?? 0) + (_q8?.ByteLength ?? 0);
+    /// <summary>Bytes charged to the budget: zero-copy matrices or the runner's copy, plus the FP32 vector copies.</summary>
+    public long BoundBytes => _chargedBytes + (_vectors?.ByteLength ?? 0) + (_copy?.ByteLength ?? 0);
 
-    /// <summary>True when the matrices are the runner's int8 copy rather than the source's.</summary>
-    public bool IsQuantized => _q8 != null;
+    /// <summary>True when the matrices are the runner's int8 copy.</summary>
+    public bool IsQuantized => _copy != null && Layer(Range.Start).Q.Format == WeightFormat.Q8;
+
+    /// <summary>True when the matrices are the runner's packed copy.</summary>
+    public bool IsPacked => _copy != null && Layer(Range.Start).Q.Packed;
 
     /// <summary>Weights of absolute layer <paramref name="layer"/> (inside <see cref="Range"/>).</summary>
     public ref readonly LayerWeights Layer(int layer) => ref _layers[layer - Range.Start];
@@ -128,8 +131,8 @@ internal sealed unsafe class LlamaWeights : IDisposable
     /// <summary>Releases the budget charge and the vector copies. Idempotent.</summary>
     public void Dispose()
     {
-        _q8?.Dispose();
-        _q8 = null;
+        _copy?.Dispose();
+        _copy = null;
         _vectors?.Dispose();
         if (_chargedBytes > 0)
         {

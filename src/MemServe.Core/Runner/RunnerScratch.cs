@@ -13,13 +13,14 @@ internal sealed unsafe class RunnerScratch : IDisposable
 {
     private readonly NativeBuffer<float> _buffer;
 
-    public RunnerScratch(ModelConfig c, int maxTokens, int maxSequences, int threads, int blockTokens, bool head, bool q8, MemoryBudget? budget)
+    public RunnerScratch(ModelConfig c, int maxTokens, int maxSequences, int threads, int blockTokens, bool head, bool q8, bool packed, MemoryBudget? budget)
     {
         int t = maxTokens, group = c.NumHeads / c.NumKvHeads;
         int maxCols = Math.Max(Math.Max(c.HiddenSize, c.QueryDim), c.IntermediateSize);
         AttentionWorkspaceFloats = PagedAttention.WorkspaceFloats(group, c.HeadDim, blockTokens);
         F16MaxCols = maxCols;
         Q8Tokens = q8 ? Math.Max(maxTokens, maxSequences) : 0;
+        PackedTokens = packed ? Math.Max(maxTokens, maxSequences) : 0;
         long[] sizes =
         [
             (long)t * c.HiddenSize,         // X
@@ -36,7 +37,8 @@ internal sealed unsafe class RunnerScratch : IDisposable
             (long)threads * AttentionWorkspaceFloats,     // AttentionWorkspace
             MatMul.ScratchFloats(threads, maxCols),       // F16Tiles
             q8 ? (MatMul.Q8ScratchBytes(Q8Tokens, maxCols) + 3) / 4 : 0, // Q8Input (bytes as floats)
-            MatMul.PaddedInputFloats(t, maxCols, c.HiddenSize, c.QueryDim, c.IntermediateSize), // PaddedInput
+            packed ? 0 : MatMul.PaddedInputFloats(t, maxCols, c.HiddenSize, c.QueryDim, c.IntermediateSize), // PaddedInput
+            packed ? PanelLayout.PackedInputFloats(PackedTokens, maxCols) : 0, // PackedInput
         ];
         long total = 0;
         foreach (long s in sizes) total += Align(s);
@@ -49,6 +51,7 @@ internal sealed unsafe class RunnerScratch : IDisposable
         HeadIn = Next(sizes[9]); Logits = Next(sizes[10]); AttentionWorkspace = Next(sizes[11]); F16Tiles = Next(sizes[12]);
         Q8Input = (byte*)Next(sizes[13]);
         PaddedInput = sizes[14] > 0 ? Next(sizes[14]) : null;
+        PackedInput = sizes[15] > 0 ? Next(sizes[15]) : null;
         TokenBlocks = new int[maxTokens];
         LogitSequences = new int[maxSequences];
     }
@@ -69,6 +72,8 @@ internal sealed unsafe class RunnerScratch : IDisposable
     public byte* Q8Input { get; }            // MatMul.Q8ScratchBytes(Q8Tokens, F16MaxCols): quantized matmul inputs
     public int Q8Tokens { get; }              // rows the Q8 input scratch holds (0 without Q8 weights)
     public float* PaddedInput { get; }        // (T, F16MaxCols + MatMul.InputPad) prefill matmul inputs, null when T is small
+    public float* PackedInput { get; }        // PanelLayout.PackedInputFloats(PackedTokens, F16MaxCols): matmul inputs for packed weights
+    public int PackedTokens { get; }          // rows the packed input holds (0 without packed weights)
     public int AttentionWorkspaceFloats { get; }
     public int F16MaxCols { get; }
 

@@ -1,0 +1,119 @@
+using MemServe.Model;
+
+namespace MemServe.Compute;
+
+/// <summary>
+/// The packed layout of a weight matrix that the panel kernels (<see cref="PanelTiles"/>) read as one sequential
+/// stream: rows in panels of <see cref="Rows"/>, a panel stored column by column (k-major), so step k of a panel is
+/// the 32 weights <c>W[32p .. 32p + 31, k]</c> in one 64-byte (2-byte dtypes) or 128-byte (FP32) line. FP32 steps
+/// hold the rows in order; 2-byte steps hold row j in the low half of 32-bit lane j and row 16 + j in its high half,
+/// so widening is one shift and one mask (<see cref="Bf16Panel"/>). The last panel is padded with zero rows.
+/// </summary>
+internal static unsafe class PanelLayout
+{
+    /// <summary>Rows of one panel: two zmm vectors of FP32 outputs.</summary>
+    public const int Rows = 32;
+
+    /// <summary>Panels of a matrix with <paramref name="rows"/> rows.</summary>
+    public static int PanelsFor(int rows) => (rows + Rows - 1) / Rows;
+
+    /// <summary>Bytes of one panel of <paramref name="cols"/> columns.</summary>
+    public static long PanelBytes(int cols, int elementBytes) => (long)Rows * cols * elementBytes;
+
+    /// <summary>Bytes of the packed copy of a rows × cols matrix.</summary>
+    public static long PackedBytes(int rows, int cols, int elementBytes) => PanelsFor(rows) * PanelBytes(cols, elementBytes);
+
+    /// <summary>Packs panels [<paramref name="panelBegin"/>, <paramref name="panelEnd"/>) of the row-major matrix at
+    /// <paramref name="source"/> (<paramref name="rows"/> × <paramref name="cols"/>, 2- or 4-byte elements) into
+    /// <paramref name="destination"/>, which holds the whole packed matrix.</summary>
+    public static void Pack(byte* source, int rows, int cols, int elementBytes, byte* destination, int panelBegin, int panelEnd)
+    {
+        for (int p = panelBegin; p < panelEnd; p++)
+        {
+            byte* panel = destination + p * PanelBytes(cols, elementBytes);
+            for (int j = 0; j < Rows; j++)
+            {
+                int r = p * Rows + j;
+                if (elementBytes == 4)
+                {
+                    float* d = (float*)panel + j;
+                    float* s = (float*)(source + (long)r * cols * 4);
+                    for (int k = 0; k < cols; k++) d[(long)k * Rows] = r < rows ? s[k] : 0f;
+                }
+                else
+                {
+                    ushort* d = (ushort*)panel + Slot(j, 2);
+                    ushort* s = (ushort*)(source + (long)r * cols * 2);
+                    for (int k = 0; k < cols; k++) d[(long)k * Rows] = r < rows ? s[k] : (ushort)0;
+                }
+            }
+        }
+    }
+
+    /// <summary>Offset, in elements from the start of its panel's step, of row <paramref name="row"/>'s weight.</summary>
+    public static int Slot(int row, int elementBytes)
+    {
+        int j = row % Rows;
+        if (elementBytes == 4) return j;
+        return j < 16 ? 2 * j : 2 * (j - 16) + 1;
+    }
+
+    /// <summary>Widens row <paramref name="row"/> of a packed matrix of <paramref name="dtype"/> into
+    /// <paramref name="destination"/> (cols floats): the embedding lookup of a packed tied embedding.</summary>
+    public static void ReadRow(byte* packed, DType dtype, int cols, int row, float* destination)
+    {
+        int eb = dtype.SizeInBytes();
+        byte* p = packed + (row / Rows) * PanelBytes(cols, eb);
+        int slot = Slot(row, eb);
+        switch (dtype)
+        {
+            case DType.F32:
+                for (int k = 0; k < cols; k++) destination[k] = ((float*)p)[(long)k * Rows + slot];
+                break;
+            case DType.BF16:
+                for (int k = 0; k < cols; k++) destination[k] = BitConverter.UInt32BitsToSingle((uint)((ushort*)p)[(long)k * Rows + slot] << 16);
+                break;
+            default:
+                for (int k = 0; k < cols; k++) destination[k] = (float)((Half*)p)[(long)k * Rows + slot];
+                break;
+        }
+    }
+
+    /// <summary>Tokens of token group <paramref name="group"/> of <paramref name="tokens"/>: groups of
+    /// <see cref="PanelTiles.MaxTokens"/>, the last one rounded up to 4, 8 or 12 (its extra tokens are zeros).</summary>
+    public static int GroupWidth(int tokens, int group)
+    {
+        int left = tokens - group * PanelTiles.MaxTokens;
+        return left >= PanelTiles.MaxTokens ? PanelTiles.MaxTokens : (left + 3) & ~3;
+    }
+
+    /// <summary>Token groups of <paramref name="tokens"/>.</summary>
+    public static int GroupsFor(int tokens) => (tokens + PanelTiles.MaxTokens - 1) / PanelTiles.MaxTokens;
+
+    /// <summary>Floats of the packed input for <paramref name="tokens"/> rows of up to <paramref name="cols"/> columns.</summary>
+    public static long PackedInputFloats(int tokens, int cols) => (long)GroupsFor(tokens) * PanelTiles.MaxTokens * cols;
+
+    /// <summary>Packs token groups [<paramref name="groupBegin"/>, <paramref name="groupEnd"/>) of the input rows
+    /// (tokens × cols, row stride <paramref name="xStride"/>) column by column: group g starts at
+    /// <c>g · MaxTokens · cols</c> and step k holds the group's <see cref="GroupWidth"/> values of column k
+    /// (zeros past the last token), so a tile broadcasts consecutive floats.</summary>
+    public static void PackInput(float* x, int xStride, int tokens, int cols, float* destination, int groupBegin, int groupEnd)
+    {
+        for (int g = groupBegin; g < groupEnd; g++)
+        {
+            int width = GroupWidth(tokens, g), first = g * PanelTiles.MaxTokens;
+            float* d = destination + (long)first * cols;
+            for (int t = 0; t < width; t++)
+            {
+                float* dt = d + t;
+                if (first + t >= tokens)
+                {
+                    for (int k = 0; k < cols; k++) dt[(long)k * width] = 0f;
+                    continue;
+                }
+                float* s = x + (long)(first + t) * xStride;
+                for (int k = 0; k < cols; k++) dt[(long)k * width] = s[k];
+            }
+        }
+    }
+}

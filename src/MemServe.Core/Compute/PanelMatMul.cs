@@ -1,0 +1,57 @@
+namespace MemServe.Compute;
+
+/// <summary>
+/// One thread's share of a matmul over packed panels (<see cref="PanelLayout"/>): one token runs the GEMV over each
+/// panel (every weight read once, one sequential stream); more tokens run the tiles over the packed input
+/// (<see cref="PanelLayout.PackInput"/>), panels walked in blocks of about <see cref="BlockBytes"/> so a block
+/// stays in L2 while every token group passes over it (the first group is the one pass that reads it from DRAM).
+/// </summary>
+internal static unsafe class PanelMatMul
+{
+    /// <summary>Weight bytes of one panel block: fits the 1 MiB L2 with a token group's packed input.</summary>
+    private const long BlockBytes = 384 * 1024;
+
+    /// <summary>
+    /// <c>y[t, r] = x[t, :] · W[r, :]</c> for rows [0, <paramref name="rows"/>) of the packed matrix whose first panel
+    /// is at <paramref name="panels"/>, for <paramref name="tokens"/> tokens: x read directly for one token, else
+    /// from <paramref name="xp"/>, the packed input of all tokens. y[t · ys + r] receives the result.
+    /// </summary>
+    public static void Rows<P>(byte* panels, int cols, int rows, float* x, float* xp, int tokens, float* y, int ys)
+        where P : struct, IPanelLoader
+    {
+        long panelBytes = PanelLayout.PanelBytes(cols, P.ElementBytes);
+        int count = PanelLayout.PanelsFor(rows);
+        if (tokens == 1)
+        {
+            for (int p = 0; p < count; p++)
+            {
+                PanelTiles.Gemv<P>(panels + p * panelBytes, cols, x, y + p * PanelLayout.Rows, Math.Min(PanelLayout.Rows, rows - p * PanelLayout.Rows));
+            }
+            return;
+        }
+        int block = (int)Math.Max(1, BlockBytes / panelBytes), groups = PanelLayout.GroupsFor(tokens);
+        for (int pb = 0; pb < count; pb += block)
+        {
+            int pe = Math.Min(count, pb + block);
+            for (int g = 0; g < groups; g++)
+            {
+                int first = g * PanelTiles.MaxTokens, width = PanelLayout.GroupWidth(tokens, g);
+                int valid = Math.Min(PanelTiles.MaxTokens, tokens - first);
+                float* xg = xp + (long)first * cols;
+                float* yg = y + (long)first * ys;
+                for (int p = pb; p < pe; p++)
+                {
+                    byte* w = panels + p * panelBytes;
+                    float* yp = yg + p * PanelLayout.Rows;
+                    int r = Math.Min(PanelLayout.Rows, rows - p * PanelLayout.Rows);
+                    switch (width)
+                    {
+                        case 12: PanelTiles.Tile<P, Width12>(w, cols, xg, yp, ys, valid, r, g == 0); break;
+                        case 8: PanelTiles.Tile<P, Width8>(w, cols, xg, yp, ys, valid, r, g == 0); break;
+                        default: PanelTiles.Tile4<P>(w, cols, xg, yp, ys, valid, r, g == 0); break;
+                    }
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,196 @@
+using MemServe.Compute;
+using MemServe.Memory;
+using MemServe.Model;
+
+namespace MemServe.Core.Tests.Compute;
+
+/// <summary>Matmuls over packed panels (<see cref="PanelLayout"/>, <see cref="PanelTiles"/>) against a scalar
+/// double-precision reference over the row-major weights: partial last panels, odd widths, every token-group tail.</summary>
+[Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
+public unsafe class PackedMatMulTests
+{
+    public static TheoryData<DType, int, int, int, bool, int> Cases()
+    {
+        var data = new TheoryData<DType, int, int, int, bool, int>();
+        foreach (DType dtype in new[] { DType.F32, DType.F16, DType.BF16 })
+        {
+            // GEMV, the 4-token tile (1–4 tokens, odd and even columns), 8 and 12 tokens, groups of 12 with every tail.
+            foreach (int tokens in new[] { 1, 2, 3, 4, 5, 8, 9, 12, 13, 16, 17, 24, 25, 29 })
+            {
+                data.Add(dtype, 37, 45, tokens, tokens % 2 == 1, tokens % 3 + 1);
+            }
+            data.Add(dtype, 13, 7, 3, false, 2);      // one partial panel, fewer rows than a vector
+            data.Add(dtype, 64, 96, 40, true, 2);     // whole panels only
+            data.Add(dtype, 6, 33, 14, false, 2);     // one row past a panel; 14 tokens = 12 + a 4-token tail
+            data.Add(dtype, 1030, 70, 12, true, 2);   // long rows, 3 panels, several blocks
+            data.Add(dtype, 2048, 200, 2, false, 2);  // panels larger than a block
+        }
+        return data;
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Matches_scalar_reference(DType dtype, int cols, int rows, int tokens, bool withBias, int threads)
+    {
+        var random = new Random(cols * 31 + rows * 7 + tokens);
+        using var weight = new NativeBuffer<byte>((long)rows * cols * dtype.SizeInBytes(), null, MemoryCategory.Weights, "w");
+        float[] w = MatMulTestData.RandomWeights(random, weight.Span, dtype, rows * cols);
+        float[] x = MatMulTestData.Random(random, tokens * cols);
+        float[] bias = MatMulTestData.Random(random, rows);
+        using var packed = Pack(weight, dtype, rows, cols, out WeightMatrix matrix);
+        using Fixture f = new(threads, cols, tokens);
+        var y = new float[tokens * rows];
+
+        fixed (float* px = x, pb = bias, py = y)
+        {
+            f.MatMul.Run(px, cols, tokens, matrix, withBias ? pb : null, py, rows);
+        }
+
+        AssertMatches(w, x, withBias ? bias : null, y, tokens, rows, cols, 0, rows);
+    }
+
+    [Theory]
+    [InlineData(DType.F32, 1)]
+    [InlineData(DType.BF16, 13)]
+    [InlineData(DType.F16, 13)]
+    [InlineData(DType.F16, 1)]
+    public void Fused_projections_with_partial_panels_each_match_the_reference(DType dtype, int tokens)
+    {
+        const int cols = 37;
+        int[] rows = [45, 13, 13];
+        var random = new Random(5);
+        var weights = new NativeBuffer<byte>[3];
+        var packed = new NativeBuffer<byte>[3];
+        var matrices = new WeightMatrix[3];
+        var stored = new float[3][];
+        for (int k = 0; k < 3; k++)
+        {
+            weights[k] = new NativeBuffer<byte>((long)rows[k] * cols * dtype.SizeInBytes(), null, MemoryCategory.Weights, "w");
+            stored[k] = MatMulTestData.RandomWeights(random, weights[k].Span, dtype, rows[k] * cols);
+            packed[k] = Pack(weights[k], dtype, rows[k], cols, out matrices[k]);
+        }
+        float[] x = MatMulTestData.Random(random, tokens * cols);
+        float[] bias = MatMulTestData.Random(random, rows[0]);
+        using Fixture f = new(2, cols, tokens);
+        var q = new float[tokens * rows[0]];
+        var kk = new float[tokens * rows[1]];
+        var v = new float[tokens * rows[2]];
+
+        fixed (float* px = x, pb = bias, pq = q, pk = kk, pv = v)
+        {
+            f.MatMul.Run(px, cols, tokens, new MatMulTarget(matrices[0], pb, pq, rows[0]),
+                new MatMulTarget(matrices[1], null, pk, rows[1]), new MatMulTarget(matrices[2], null, pv, rows[2]));
+        }
+
+        AssertMatches(stored[0], x, bias, q, tokens, rows[0], cols, 0, rows[0]);
+        AssertMatches(stored[1], x, null, kk, tokens, rows[1], cols, 0, rows[1]);
+        AssertMatches(stored[2], x, null, v, tokens, rows[2], cols, 0, rows[2]);
+        for (int k = 0; k < 3; k++)
+        {
+            weights[k].Dispose();
+            packed[k].Dispose();
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(5)]
+    [InlineData(20)]
+    public void F16_panels_with_inf_and_nan_are_widened_exactly(int tokens)
+    {
+        const int cols = 21, rows = 40;
+        var random = new Random(11);
+        using var weight = new NativeBuffer<byte>((long)rows * cols * 2, null, MemoryCategory.Weights, "w");
+        float[] w = MatMulTestData.RandomWeights(random, weight.Span, DType.F16, rows * cols);
+        Half[] specials = [Half.PositiveInfinity, Half.NegativeInfinity, Half.NaN];
+        for (int k = 0; k < specials.Length; k++)
+        {
+            int at = (5 + 17 * k) * cols + 3 + k; // rows 5, 22 and 39: both halves of a panel and the partial one
+            BitConverter.TryWriteBytes(weight.Span.Slice(at * 2), specials[k]);
+            w[at] = (float)specials[k];
+        }
+        float[] x = MatMulTestData.Random(random, tokens * cols);
+        using var packed = Pack(weight, DType.F16, rows, cols, out WeightMatrix matrix);
+        Assert.False(matrix.F16AllFinite);
+        using Fixture f = new(2, cols, tokens);
+        var y = new float[tokens * rows];
+
+        fixed (float* px = x, py = y) f.MatMul.Run(px, cols, tokens, matrix, null, py, rows);
+
+        AssertMatches(w, x, null, y, tokens, rows, cols, 0, rows);
+    }
+
+    [Theory]
+    [InlineData(DType.F32)]
+    [InlineData(DType.F16)]
+    [InlineData(DType.BF16)]
+    public void Every_row_reads_back_from_the_panels(DType dtype)
+    {
+        const int cols = 19, rows = 70;
+        using var weight = new NativeBuffer<byte>((long)rows * cols * dtype.SizeInBytes(), null, MemoryCategory.Weights, "w");
+        float[] w = MatMulTestData.RandomWeights(new Random(3), weight.Span, dtype, rows * cols);
+        using var packed = Pack(weight, dtype, rows, cols, out WeightMatrix matrix);
+        var row = new float[cols];
+
+        for (int r = 0; r < rows; r++)
+        {
+            fixed (float* p = row) WeightConvert.Row(matrix, r, p);
+            Assert.Equal(w.AsSpan(r * cols, cols).ToArray(), row);
+        }
+        Assert.Equal(3L * 32 * cols * dtype.SizeInBytes(), matrix.DataBytes); // the last panel is padded with zero rows
+        Assert.Throws<InvalidOperationException>(() => matrix.Row(0));
+    }
+
+    private static NativeBuffer<byte> Pack(NativeBuffer<byte> weight, DType dtype, int rows, int cols, out WeightMatrix matrix)
+    {
+        int eb = dtype.SizeInBytes();
+        var packed = new NativeBuffer<byte>(PanelLayout.PackedBytes(rows, cols, eb), null, MemoryCategory.Weights, "packed");
+        PanelLayout.Pack(weight.Pointer, rows, cols, eb, packed.Pointer, 0, PanelLayout.PanelsFor(rows));
+        matrix = new WeightMatrix(packed.Pointer, WeightMatrix.FormatOf(dtype), rows, cols, null, packed: true);
+        return packed;
+    }
+
+    private static void AssertMatches(float[] w, float[] x, float[]? bias, float[] y, int tokens, int rows, int cols, int r0, int r1)
+    {
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int r = r0; r < r1; r++)
+            {
+                double expected = bias?[r] ?? 0;
+                for (int i = 0; i < cols; i++) expected += (double)w[r * cols + i] * x[t * cols + i];
+                float actual = y[t * rows + r];
+                if (double.IsNaN(expected) || double.IsInfinity(expected))
+                {
+                    Assert.True(double.IsNaN(expected) ? float.IsNaN(actual) : actual == expected, $"y[{t}, {r}] = {actual}, expected {expected}");
+                    continue;
+                }
+                Assert.True(Math.Abs(expected - actual) <= 1e-4 * (1 + Math.Abs(expected)), $"y[{t}, {r}] = {actual}, expected {expected}");
+            }
+        }
+    }
+
+    /// <summary>A pool and a matmul with packed-input scratch for up to <c>tokens</c> rows.</summary>
+    private sealed class Fixture : IDisposable
+    {
+        private readonly ComputeThreadPool _pool;
+        private readonly NativeBuffer<float> _scratch;
+        private readonly NativeBuffer<float> _packedInput;
+
+        public Fixture(int threads, int cols, int tokens)
+        {
+            _pool = new ComputeThreadPool(threads);
+            _scratch = new NativeBuffer<float>(MatMul.ScratchFloats(threads, cols), null, MemoryCategory.Scratch, "s");
+            _packedInput = new NativeBuffer<float>(PanelLayout.PackedInputFloats(tokens, cols), null, MemoryCategory.Scratch, "xp");
+            MatMul = new MatMul(_pool, _scratch.Pointer, cols, packedInput: _packedInput.Pointer, packedTokens: tokens);
+        }
+
+        public MatMul MatMul { get; }
+
+        public void Dispose()
+        {
+            _pool.Dispose();
+            _scratch.Dispose();
+            _packedInput.Dispose();
+        }
+    }
+}
