@@ -6,8 +6,9 @@ using MemServe.Model;
 namespace MemServe.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release -- pack ROWS COLS TOKENS [rounds] [dtypes] [copies] [threads]</c>: one matmul through
-/// <see cref="MatMul"/> with row-major weights (A) and the same weights packed into panels (B), rounds interleaved,
+/// <c>dotnet run -c Release -- pack ROWS COLS TOKENS [rounds] [dtypes] [copies] [threads] [ab]</c>: one matmul through
+/// <see cref="MatMul"/> with row-major weights (A) and the same weights packed into panels (B), rounds interleaved
+/// (with <c>ab</c>: packed weights in both, <see cref="DecodeSwitch.B"/> off for A and on for B),
 /// wall time; <c>copies</c> matrices are cycled so that more than the L3 is streamed (decode at the DRAM wall).
 /// Prints GFLOP/s, weight GB/s and B/A, and the largest difference between the two outputs.
 /// </summary>
@@ -20,6 +21,7 @@ internal static unsafe class PackProbe
         string[] dtypes = args.Length > 4 ? args[4].Split(',') : ["F32", "BF16", "F16"];
         int copies = args.Length > 5 ? int.Parse(args[5]) : 1;
         int threads = args.Length > 6 ? int.Parse(args[6]) : 2;
+        bool ab = args.Length > 7 && args[7] == "ab"; // A and B both packed, DecodeSwitch.B off / on
         using var pool = new ComputeThreadPool(threads);
         using var scratch = new NativeBuffer<float>(MatMul.ScratchFloats(threads, cols), null, MemoryCategory.Scratch, "s");
         using var xp = new NativeBuffer<float>(PanelLayout.PackedInputFloats(tokens, cols), null, MemoryCategory.Scratch, "xp");
@@ -44,9 +46,12 @@ internal static unsafe class PackProbe
                 buffers.Add(packed);
                 a[c] = new WeightMatrix(w.Pointer, dtype, rows, cols);
                 b[c] = new WeightMatrix(packed.Pointer, a[c].Format, rows, cols, null, packed: true);
+                if (ab) a[c] = b[c];
             }
             matMul.Run(x.Pointer, cols, tokens, a[0], null, ya.Pointer, rows);
+            DecodeSwitch.B = ab;
             matMul.Run(x.Pointer, cols, tokens, b[0], null, yb.Pointer, rows);
+            DecodeSwitch.B = false;
             double maxDiff = 0;
             for (long i = 0; i < (long)tokens * rows; i++) maxDiff = Math.Max(maxDiff, Math.Abs(ya.Pointer[i] - yb.Pointer[i]));
             var ta = new double[rounds];
@@ -57,6 +62,7 @@ internal static unsafe class PackProbe
                 double sa = Time(a, ya.Pointer), sb = Time(b, yb.Pointer);
                 if (i >= 0) { ta[i] = sa; tb[i] = sb; }
             }
+            DecodeSwitch.B = false;
             Array.Sort(ta);
             Array.Sort(tb);
             double flops = 2.0 * rows * cols * tokens / 1e9, bytes = (double)rows * cols * dtype.SizeInBytes() / 1e9;
@@ -67,6 +73,7 @@ internal static unsafe class PackProbe
 
             double Time(WeightMatrix[] m, float* y)
             {
+                DecodeSwitch.B = ab && m == b;
                 long start = Stopwatch.GetTimestamp();
                 for (int k = 0; k < reps; k++) matMul.Run(x.Pointer, cols, tokens, m[k % copies], null, y, rows);
                 return Stopwatch.GetElapsedTime(start).TotalSeconds / reps;

@@ -203,14 +203,14 @@ internal sealed unsafe class MatMul
             MatMulTarget t = job->Targets[k];
             int units = Units(t.W);
             int lo = Math.Max(begin - offset, 0), hi = Math.Min(end - offset, units);
-            if (lo < hi && job->Packed) RunPanels(job, t, lo, hi);
+            if (lo < hi && job->Packed) RunPanels(job, t, lo, hi, thread);
             else if (lo < hi) RunRows(job, t, lo, hi, thread);
             offset += units;
         }
     }
 
     /// <summary>Panels [<paramref name="lo"/>, <paramref name="hi"/>) of a packed target.</summary>
-    private static void RunPanels(Job* job, in MatMulTarget t, int lo, int hi)
+    private static void RunPanels(Job* job, in MatMulTarget t, int lo, int hi, int thread)
     {
         WeightMatrix w = t.W;
         int rowBegin = lo * PanelLayout.Rows, rows = Math.Min(hi * PanelLayout.Rows, w.Rows) - rowBegin;
@@ -225,8 +225,18 @@ internal sealed unsafe class MatMul
                 PanelMatMul.Rows<Bf16Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
                 break;
             default:
-                if (w.F16AllFinite) PanelMatMul.Rows<F16FinitePanel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
-                else PanelMatMul.Rows<F16Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
+                if (job->Tokens > MatMulKernels.MaxWideTokens)
+                {
+                    RunF16Panels(job, w, panels, rows, y, t.YStride, thread);
+                }
+                else if (w.F16AllFinite)
+                {
+                    PanelMatMul.Rows<F16FinitePanel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
+                }
+                else
+                {
+                    PanelMatMul.Rows<F16Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
+                }
                 break;
         }
         if (t.Bias != null) AddBias(t.Bias, t.Y, t.YStride, job->Tokens, rowBegin, rowBegin + rows);
@@ -261,6 +271,22 @@ internal sealed unsafe class MatMul
                 break;
         }
         if (t.Bias != null) AddBias(t.Bias, t.Y, t.YStride, job->Tokens, lo, hi);
+    }
+
+    /// <summary>F16 prefill over packed panels: pairs of panels widened to FP32 in the thread's scratch once, then the FP32
+    /// tiles pass every token group over them.</summary>
+    private static void RunF16Panels(Job* job, WeightMatrix w, byte* panels, int rows, float* y, int yStride, int thread)
+    {
+        const int PanelsPerTile = F16TileRows / PanelLayout.Rows;
+        float* tile = job->Scratch + (long)thread * F16TileRows * job->MaxCols;
+        long panelBytes = PanelLayout.PanelBytes(w.Cols, 2);
+        for (int r0 = 0; r0 < rows; r0 += F16TileRows, panels += PanelsPerTile * panelBytes)
+        {
+            int count = Math.Min(F16TileRows, rows - r0);
+            if (w.F16AllFinite) PanelMatMul.Widen<F16FinitePanel>(panels, w.Cols, PanelLayout.PanelsFor(count), tile);
+            else PanelMatMul.Widen<F16Panel>(panels, w.Cols, PanelLayout.PanelsFor(count), tile);
+            PanelMatMul.Rows<F32Panel>((byte*)tile, w.Cols, count, job->X, job->Xp, job->Tokens, y + r0, yStride);
+        }
     }
 
     private static void RunF16Rows(Job* job, WeightMatrix w, float* y, int yStride, int lo, int hi, int thread)

@@ -79,12 +79,14 @@ internal static unsafe class PanelLayout
         }
     }
 
-    /// <summary>Tokens of token group <paramref name="group"/> of <paramref name="tokens"/>: groups of
-    /// <see cref="PanelTiles.MaxTokens"/>, the last one rounded up to 4, 8 or 12 (its extra tokens are zeros).</summary>
-    public static int GroupWidth(int tokens, int group)
+    /// <summary>Token group <paramref name="group"/> of <paramref name="tokens"/>: its first token and its width, groups of
+    /// <see cref="PanelTiles.MaxTokens"/> and a last one of the rest rounded up to 4, 8 or 12 (its extra tokens are
+    /// zeros). Splitting 12 + 4 into 8 + 8 measured the same (batched decode of 16 sequences, 0.996×).</summary>
+    public static void Group(int tokens, int group, out int first, out int width)
     {
-        int left = tokens - group * PanelTiles.MaxTokens;
-        return left >= PanelTiles.MaxTokens ? PanelTiles.MaxTokens : (left + 3) & ~3;
+        first = group * PanelTiles.MaxTokens;
+        int left = tokens - first;
+        width = left >= PanelTiles.MaxTokens ? PanelTiles.MaxTokens : (left + 3) & ~3;
     }
 
     /// <summary>Token groups of <paramref name="tokens"/>.</summary>
@@ -95,13 +97,13 @@ internal static unsafe class PanelLayout
 
     /// <summary>Packs token groups [<paramref name="groupBegin"/>, <paramref name="groupEnd"/>) of the input rows
     /// (tokens × cols, row stride <paramref name="xStride"/>) column by column: group g starts at
-    /// <c>g · MaxTokens · cols</c> and step k holds the group's <see cref="GroupWidth"/> values of column k
+    /// <c>first · cols</c> (<see cref="Group"/>) and step k holds the group's width of values of column k
     /// (zeros past the last token), so a tile broadcasts consecutive floats.</summary>
     public static void PackInput(float* x, int xStride, int tokens, int cols, float* destination, int groupBegin, int groupEnd)
     {
         for (int g = groupBegin; g < groupEnd; g++)
         {
-            int width = GroupWidth(tokens, g), first = g * PanelTiles.MaxTokens;
+            Group(tokens, g, out int first, out int width);
             float* d = destination + (long)first * cols;
             for (int t = 0; t < width; t++)
             {

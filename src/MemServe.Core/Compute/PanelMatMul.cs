@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace MemServe.Compute;
 
 /// <summary>
@@ -35,8 +37,8 @@ internal static unsafe class PanelMatMul
             int pe = Math.Min(count, pb + block);
             for (int g = 0; g < groups; g++)
             {
-                int first = g * PanelTiles.MaxTokens, width = PanelLayout.GroupWidth(tokens, g);
-                int valid = Math.Min(PanelTiles.MaxTokens, tokens - first);
+                PanelLayout.Group(tokens, g, out int first, out int width);
+                int valid = Math.Min(width, tokens - first);
                 float* xg = xp + (long)first * cols;
                 float* yg = y + (long)first * ys;
                 for (int p = pb; p < pe; p++)
@@ -52,6 +54,19 @@ internal static unsafe class PanelMatMul
                     }
                 }
             }
+        }
+    }
+
+    /// <summary>Widens <paramref name="count"/> consecutive 2-byte panels of <paramref name="cols"/> columns into FP32 panels
+    /// at <paramref name="destination"/> (<c>count · 32 · cols</c> floats).</summary>
+    public static void Widen<P>(byte* panels, int cols, int count, float* destination) where P : struct, IPanelLoader
+    {
+        long steps = (long)count * cols;
+        for (long k = 0; k < steps; k++, panels += PanelLayout.Rows * P.ElementBytes, destination += PanelLayout.Rows)
+        {
+            P.Load(panels, out Vector512<float> lo, out Vector512<float> hi);
+            lo.Store(destination);
+            hi.Store(destination + 16);
         }
     }
 }
