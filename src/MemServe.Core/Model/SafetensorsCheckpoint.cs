@@ -12,9 +12,10 @@ namespace MemServe.Model;
 /// <item>sharded: every shard named exists, every listed tensor is in its shard, no tensor is in two shards.</item>
 /// </list>
 /// Any violation is a <see cref="CheckpointFormatException"/> naming the file and tensor. Tensor pointers
-/// point into the maps and stay valid until <see cref="Dispose"/>. Thread-safe for concurrent reads.
+/// point into the maps and stay valid until <see cref="Dispose"/>. Thread-safe for concurrent reads. A runner that
+/// packs or quantizes the matrices drops its pages of the originals once copied (they read back from the file).
 /// </summary>
-public sealed class SafetensorsCheckpoint : ITensorSource
+public sealed class SafetensorsCheckpoint : ITensorSource, IMappedTensorSource
 {
     /// <summary>The single-file checkpoint name.</summary>
     public const string SingleFileName = "model.safetensors";

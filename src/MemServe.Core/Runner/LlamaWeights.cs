@@ -67,7 +67,7 @@ internal sealed unsafe class LlamaWeights : IDisposable
         {
             try
             {
-                CopyMatrices(copy, budget);
+                CopyMatrices(copy, budget, source is IMappedTensorSource);
             }
             catch
             {
@@ -77,25 +77,33 @@ internal sealed unsafe class LlamaWeights : IDisposable
         }
     }
 
-    /// <summary>Replaces every matrix by its packed or int8 copy (the source's matrices are not read afterwards).</summary>
-    private void CopyMatrices(WeightCopy copy, MemoryBudget? budget)
+    /// <summary>Replaces every matrix by its packed or int8 copy (the source's matrices are not read afterwards). With
+    /// <paramref name="releaseMapped"/> each original's mapped pages are dropped once copied, so the copy replaces them in
+    /// memory (peak: the copy plus one matrix) instead of adding to them.</summary>
+    private void CopyMatrices(WeightCopy copy, MemoryBudget? budget, bool releaseMapped)
     {
         var all = new List<WeightMatrix>();
         foreach (LayerWeights l in _layers) all.AddRange([l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down]);
         if (HasEmbedding) all.Add(Embedding);
         if (HasHead) all.Add(LmHead);
-        _copy = new WeightCopyStore(all, copy, budget, $"layers {Range}");
+        WeightCopyStore store = _copy = new WeightCopyStore(all, copy, budget, $"layers {Range}");
+        WeightMatrix Take(in WeightMatrix source)
+        {
+            WeightMatrix result = store.Copy(source);
+            if (releaseMapped) MappedPages.Release(source.Data, source.DataBytes);
+            return result;
+        }
         for (int i = 0; i < _layers.Length; i++)
         {
             LayerWeights l = _layers[i];
             _layers[i] = l with
             {
-                Q = _copy.Copy(l.Q), K = _copy.Copy(l.K), V = _copy.Copy(l.V), O = _copy.Copy(l.O),
-                Gate = _copy.Copy(l.Gate), Up = _copy.Copy(l.Up), Down = _copy.Copy(l.Down),
+                Q = Take(l.Q), K = Take(l.K), V = Take(l.V), O = Take(l.O),
+                Gate = Take(l.Gate), Up = Take(l.Up), Down = Take(l.Down),
             };
         }
-        if (HasEmbedding) Embedding = _copy.Copy(Embedding);
-        if (HasHead) LmHead = _copy.Copy(LmHead);
+        if (HasEmbedding) Embedding = Take(Embedding);
+        if (HasHead) LmHead = Take(LmHead);
     }
 
     /// <summary>The bound layer range.</summary>
