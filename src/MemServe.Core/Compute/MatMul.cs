@@ -128,6 +128,9 @@ internal sealed unsafe class MatMul
         Dispatch(ref job, units, a.W.Cols);
     }
 
+    /// <summary>Input floats below which <see cref="PackInput"/> packs on the calling thread.</summary>
+    private const long PackInline = 1 << 16;
+
     /// <summary>Work items of a matrix: its panels when packed (a thread takes whole panels), else its rows.</summary>
     private static int Units(in WeightMatrix w) => w.Packed ? PanelLayout.PanelsFor(w.Rows) : w.Rows;
 
@@ -143,7 +146,8 @@ internal sealed unsafe class MatMul
         job.Xp = _packedInput;
         job.Cols = cols;
         int groups = PanelLayout.GroupsFor(job.Tokens);
-        if (groups == 1) PanelLayout.PackInput(job.X, job.XStride, job.Tokens, cols, job.Xp, 0, 1);
+        // Batched decode packs on this thread (a few microseconds, less than a pool round trip); prefill on the pool.
+        if ((long)job.Tokens * cols < PackInline) PanelLayout.PackInput(job.X, job.XStride, job.Tokens, cols, job.Xp, 0, groups);
         else fixed (Job* p = &job) _pool.Run(&PackBody, p, groups, 1);
     }
 

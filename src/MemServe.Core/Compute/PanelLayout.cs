@@ -1,3 +1,6 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 using MemServe.Model;
 
 namespace MemServe.Compute;
@@ -105,17 +108,38 @@ internal static unsafe class PanelLayout
         {
             Group(tokens, g, out int first, out int width);
             float* d = destination + (long)first * cols;
-            for (int t = 0; t < width; t++)
+            // Four tokens at a time: 4 × 4 register transposes turn four rows' columns k..k+3 into four steps' slots.
+            for (int t = 0; t < width; t += 4, d += 4)
             {
-                float* dt = d + t;
-                if (first + t >= tokens)
+                float* s0 = Row(x, xStride, tokens, first + t), s1 = Row(x, xStride, tokens, first + t + 1);
+                float* s2 = Row(x, xStride, tokens, first + t + 2), s3 = Row(x, xStride, tokens, first + t + 3);
+                int k = 0;
+                for (; k + 4 <= cols; k += 4)
                 {
-                    for (int k = 0; k < cols; k++) dt[(long)k * width] = 0f;
-                    continue;
+                    Vector128<float> r0 = Load4(s0, k), r1 = Load4(s1, k), r2 = Load4(s2, k), r3 = Load4(s3, k);
+                    Vector128<float> l01 = Sse.UnpackLow(r0, r1), h01 = Sse.UnpackHigh(r0, r1);
+                    Vector128<float> l23 = Sse.UnpackLow(r2, r3), h23 = Sse.UnpackHigh(r2, r3);
+                    float* o = d + (long)k * width;
+                    Sse.MoveLowToHigh(l01, l23).Store(o);
+                    Sse.MoveHighToLow(l23, l01).Store(o + width);
+                    Sse.MoveLowToHigh(h01, h23).Store(o + 2L * width);
+                    Sse.MoveHighToLow(h23, h01).Store(o + 3L * width);
                 }
-                float* s = x + (long)(first + t) * xStride;
-                for (int k = 0; k < cols; k++) dt[(long)k * width] = s[k];
+                for (; k < cols; k++)
+                {
+                    float* o = d + (long)k * width;
+                    o[0] = s0 == null ? 0f : s0[k];
+                    o[1] = s1 == null ? 0f : s1[k];
+                    o[2] = s2 == null ? 0f : s2[k];
+                    o[3] = s3 == null ? 0f : s3[k];
+                }
             }
         }
     }
+
+    /// <summary>Input row <paramref name="token"/>, or null past the last token (a padding token of zeros).</summary>
+    private static float* Row(float* x, int xStride, int tokens, int token) => token < tokens ? x + (long)token * xStride : null;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector128<float> Load4(float* row, int k) => row == null ? Vector128<float>.Zero : Vector128.Load(row + k);
 }

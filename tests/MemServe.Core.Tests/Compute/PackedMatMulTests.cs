@@ -24,6 +24,7 @@ public unsafe class PackedMatMulTests
             data.Add(dtype, 6, 33, 14, false, 2);     // one row past a panel; 14 tokens = 12 + a 4-token tail
             data.Add(dtype, 1030, 70, 12, true, 2);   // long rows, 3 panels, several blocks
             data.Add(dtype, 2048, 200, 2, false, 2);  // panels larger than a block
+            data.Add(dtype, 1030, 40, 70, false, 2);  // input packed on the pool (6 groups, the last of 12 padded from 10)
         }
         return data;
     }
