@@ -86,6 +86,29 @@ public sealed class MemServeServiceCollectionExtensionsTests
     }
 
     [Fact]
+    public async Task Weights_left_unpacked_by_configuration_give_the_same_greedy_tokens()
+    {
+        IConfiguration packed = TestSettings.Build(TestSettings.Configuration(("ModelName", "packed")));
+        IConfiguration rowMajor = TestSettings.Build(TestSettings.Configuration(("ModelName", "row-major"), ("PackWeights", "false")));
+        await using ServiceProvider packedServices = EngineServices.Build(s => s.AddMemServe(packed.GetSection("MemServe")));
+        await using ServiceProvider rowMajorServices = EngineServices.Build(s => s.AddMemServe(rowMajor.GetSection("MemServe")));
+        var request = new GenerationRequest
+        {
+            Prompt = "The prompt tree remembers", MaxTokens = 12, IgnoreEos = true,
+            Sampling = new MemServe.Sampling.SamplingParameters { Temperature = 0 },
+        };
+
+        GenerationResult a = await packedServices.GetRequiredService<ILlmEngine>().CompleteAsync(request);
+        GenerationResult b = await rowMajorServices.GetRequiredService<ILlmEngine>().CompleteAsync(request);
+
+        Assert.Equal(12, a.TokenIds.Count);
+        Assert.Equal(a.TokenIds.ToArray(), b.TokenIds.ToArray());
+        MemServeOptions options = rowMajorServices.GetRequiredService<IOptionsMonitor<MemServeOptions>>().Get(Options.DefaultName);
+        Assert.False(options.ToEngineOptions(1000, "m", TimeProvider.System).PackWeights);
+        Assert.True(new MemServeOptions().ToEngineOptions(1000, "m", TimeProvider.System).PackWeights);
+    }
+
+    [Fact]
     public async Task BindConfiguration_ReadsTheKeyedSectionFromTheContainersConfiguration()
     {
         IConfiguration configuration = TestSettings.Build(new Dictionary<string, string?>
