@@ -11,11 +11,13 @@ namespace MemServe.Benchmarks;
 /// than L3 (every layer its own matrices, as in a real decode step), 2 threads. Rounds alternate
 /// <see cref="DecodeSwitch.B"/> off and on per format; prints weight-read GB/s (median / best) of A and B and the
 /// median of the per-round B/A ratios. Matrices start <c>WOFFSET</c> bytes (environment, default 16, like
-/// <see cref="NativeBuffer{T}"/>) past a 64-byte boundary.
+/// <see cref="NativeBuffer{T}"/>) past a 64-byte boundary; <c>PACKED=1</c> packs F32/F16/BF16 matrices into panels
+/// (<see cref="PanelLayout"/>) as the runner does by default.
 /// </summary>
 internal static unsafe class LayerGemvProbe
 {
     private static readonly int Offset = int.Parse(Environment.GetEnvironmentVariable("WOFFSET") ?? "16");
+    private static readonly bool Packed = Environment.GetEnvironmentVariable("PACKED") == "1";
 
     public static void Run(string[] args)
     {
@@ -60,6 +62,14 @@ internal static unsafe class LayerGemvProbe
                     buffers.Add(q);
                     m = Q8Quantizer.Quantize(m, q.Pointer);
                     bytes += Q8Quantizer.BytesFor(rows, cols);
+                }
+                else if (Packed)
+                {
+                    var packed = new NativeBuffer<byte>(PanelLayout.PackedBytes(rows, cols, dtype.SizeInBytes()), null, MemoryCategory.Weights, "packed");
+                    buffers.Add(packed);
+                    PanelLayout.Pack(wp, rows, cols, dtype.SizeInBytes(), packed.Pointer, 0, PanelLayout.PanelsFor(rows));
+                    m = new WeightMatrix(packed.Pointer, m.Format, rows, cols, null, packed: true);
+                    bytes += (double)rows * cols * dtype.SizeInBytes();
                 }
                 else
                 {
