@@ -12,7 +12,7 @@ namespace MemServe.Benchmarks;
 /// <see cref="DecodeSwitch.B"/> off and on per format; prints weight-read GB/s (median / best) of A and B and the
 /// median of the per-round B/A ratios. Matrices start <c>WOFFSET</c> bytes (environment, default 16, like
 /// <see cref="NativeBuffer{T}"/>) past a 64-byte boundary; <c>PACKED=1</c> packs F32/F16/BF16 matrices into panels
-/// (<see cref="PanelLayout"/>) as the runner does by default.
+/// (<see cref="PanelLayout"/>) and Q8 into <see cref="Q8Panels"/>, as the runner does by default.
 /// </summary>
 internal static unsafe class LayerGemvProbe
 {
@@ -56,7 +56,14 @@ internal static unsafe class LayerGemvProbe
                     HalfPrecision.ConvertFromF32(row, dtype, new Span<byte>(wp + (long)r * cols * dtype.SizeInBytes(), cols * dtype.SizeInBytes()));
                 }
                 var m = new WeightMatrix(wp, dtype, rows, cols);
-                if (q8)
+                if (q8 && Packed)
+                {
+                    var q = new NativeBuffer<byte>(Q8Panels.BytesFor(rows, cols), null, MemoryCategory.Weights, "q8 panels");
+                    buffers.Add(q);
+                    m = Q8Panels.Quantize(m, q.Pointer);
+                    bytes += Q8Panels.BytesFor(rows, cols);
+                }
+                else if (q8)
                 {
                     var q = new NativeBuffer<byte>(Q8Quantizer.BytesFor(rows, cols), null, MemoryCategory.Weights, "q8");
                     buffers.Add(q);

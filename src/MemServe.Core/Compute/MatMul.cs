@@ -87,7 +87,7 @@ internal sealed unsafe class MatMul
     public static long Q8ScratchBytes(int tokens, int maxCols)
     {
         long blocks = Q8Block.BlocksFor(maxCols);
-        return (long)tokens * blocks * (Q8Block.Size + sizeof(float));
+        return (long)tokens * blocks * (Q8Block.Size + sizeof(float) + sizeof(int));
     }
 
     /// <summary>Single projection: <c>y[t, r] = x[t, :] · w[r, :] (+ bias[r])</c> for t in [0, tokens).</summary>
@@ -132,7 +132,7 @@ internal sealed unsafe class MatMul
     private const long PackInline = 1 << 16;
 
     /// <summary>Work items of a matrix: its panels when packed (a thread takes whole panels), else its rows.</summary>
-    private static int Units(in WeightMatrix w) => w.Packed ? PanelLayout.PanelsFor(w.Rows) : w.Rows;
+    private static int Units(in WeightMatrix w) => w.Packed ? w.Panels : w.Rows;
 
     /// <summary>Packs the job's input rows into token groups for the panel tiles (more than one token), on the pool.</summary>
     private void PackInput(ref Job job, int cols)
@@ -181,11 +181,15 @@ internal sealed unsafe class MatMul
         }
         int blocks = Q8Block.BlocksFor(cols);
         long rowBytes = (long)blocks * Q8Block.Size;
+        long maxBlocks = (long)_q8Tokens * Q8Block.BlocksFor(_maxCols);
         job.Xq = (sbyte*)_q8Scratch;
-        job.Xs = (float*)(_q8Scratch + (long)_q8Tokens * Q8Block.BlocksFor(_maxCols) * Q8Block.Size);
+        job.Xs = (float*)(_q8Scratch + maxBlocks * Q8Block.Size);
+        job.Xsum = (int*)(job.Xs + maxBlocks);
+        job.Packed = job.Targets[0].W.Packed;
         for (int t = 0; t < job.Tokens; t++)
         {
             Q8Block.QuantizeRow(job.X + (long)t * job.XStride, cols, job.Xq + t * rowBytes, job.Xs + (long)t * blocks);
+            if (job.Packed) Q8Block.BlockSums(job.Xq + t * rowBytes, blocks, job.Xsum + (long)t * blocks);
         }
     }
 
@@ -217,6 +221,13 @@ internal sealed unsafe class MatMul
     private static void RunPanels(Job* job, in MatMulTarget t, int lo, int hi, int thread)
     {
         WeightMatrix w = t.W;
+        if (w.Format == WeightFormat.Q8)
+        {
+            int first = lo * Q8Panels.Rows, count = Math.Min(hi * Q8Panels.Rows, w.Rows) - first;
+            Q8PanelKernels.Rows(w.Data + lo * Q8Panels.PanelBytes(w.Cols), w.Cols, count, job->Xq, job->Xs, job->Xsum, job->Tokens, t.Y + first, t.YStride);
+            if (t.Bias != null) AddBias(t.Bias, t.Y, t.YStride, job->Tokens, first, first + count);
+            return;
+        }
         int rowBegin = lo * PanelLayout.Rows, rows = Math.Min(hi * PanelLayout.Rows, w.Rows) - rowBegin;
         byte* panels = w.Data + lo * PanelLayout.PanelBytes(w.Cols, w.ElementBytes);
         float* y = t.Y + rowBegin;
@@ -327,6 +338,7 @@ internal sealed unsafe class MatMul
         public int MaxCols;
         public sbyte* Xq;       // (Tokens, blocks * 32) quantized input, Q8 targets only
         public float* Xs;       // (Tokens, blocks) input block scales
+        public int* Xsum;       // (Tokens, blocks) sums of the quantized input's blocks (packed Q8 targets)
         public bool Packed;     // packed targets: work items are panels
         public float* Xp;       // packed input (PanelLayout.PackInput), packed targets with more than one token
         public int Cols;        // input columns, for packing the input

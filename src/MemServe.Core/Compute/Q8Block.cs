@@ -56,6 +56,18 @@ internal static unsafe class Q8Block
         for (int i = len; i < Size; i++) q[i] = 0;
     }
 
+    /// <summary>Sums of each block's int8 values (<paramref name="blocks"/> blocks of a quantized row), for kernels that
+    /// multiply offset-unsigned weights (<see cref="Q8Panels"/>).</summary>
+    public static void BlockSums(sbyte* q, int blocks, int* sums)
+    {
+        for (int b = 0; b < blocks; b++)
+        {
+            int sum = 0;
+            for (int i = 0; i < Size; i++) sum += q[b * Size + i];
+            sums[b] = sum;
+        }
+    }
+
     /// <summary>Dequantizes the first <paramref name="n"/> values of a quantized row into FP32.</summary>
     public static void DequantizeRow(sbyte* q, float* scales, int n, float* y)
     {

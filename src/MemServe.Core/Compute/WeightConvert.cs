@@ -30,6 +30,11 @@ internal static unsafe class WeightConvert
     /// <summary>Converts row <paramref name="row"/> of <paramref name="matrix"/> into <paramref name="destination"/> (Cols floats).</summary>
     public static void Row(in WeightMatrix matrix, int row, float* destination)
     {
+        if (matrix.Packed && matrix.Format == WeightFormat.Q8)
+        {
+            Q8Panels.DequantizeRow(matrix, row, destination);
+            return;
+        }
         if (matrix.Packed)
         {
             DType dtype = matrix.Format switch { WeightFormat.F32 => DType.F32, WeightFormat.F16 => DType.F16, _ => DType.BF16 };

@@ -19,15 +19,16 @@ internal enum WeightFormat
 /// <summary>
 /// A borrowed, read-only weight matrix <c>[Rows = out_features, Cols = in_features]</c> (PyTorch Linear). Either
 /// row-major (F32/F16/BF16 pointing into the tensor source, zero-copy; Q8 into the runner's quantized copy, with
-/// <see cref="Scales"/> (Rows, Cols / 32 rounded up)), or, with <see cref="Packed"/>, F32/F16/BF16 in the runner's
-/// packed copy (<see cref="PanelLayout"/>: 32-row panels, column by column). The memory must outlive every use.
+/// <see cref="Scales"/> (Rows, Cols / 32 rounded up)), or, with <see cref="Packed"/>, in the runner's packed copy:
+/// F32/F16/BF16 in 32-row panels stored column by column (<see cref="PanelLayout"/>), Q8 in 16-row panels of block
+/// records with their scales (<see cref="Q8Panels"/>). The memory must outlive every use.
 /// </summary>
 internal readonly unsafe struct WeightMatrix
 {
     /// <summary>Wraps a matrix stored as <paramref name="format"/>; <paramref name="scales"/> only for Q8.</summary>
     public WeightMatrix(byte* data, WeightFormat format, int rows, int cols, float* scales = null, bool packed = false)
     {
-        if (packed && format == WeightFormat.Q8) throw new ArgumentException("Q8 matrices are row-major.", nameof(packed));
+        if (packed && scales != null) throw new ArgumentException("packed Q8 matrices keep their scales in the panels", nameof(scales));
         Data = data;
         Packed = packed;
         Format = format;
@@ -49,8 +50,11 @@ internal readonly unsafe struct WeightMatrix
     /// <summary>Address of element [0, 0] (row-major), or of the first panel (<see cref="Packed"/>).</summary>
     public byte* Data { get; }
 
-    /// <summary>Stored in 32-row panels (<see cref="PanelLayout"/>) rather than row-major.</summary>
+    /// <summary>Stored in panels (<see cref="PanelLayout"/>, <see cref="Q8Panels"/>) rather than row-major.</summary>
     public bool Packed { get; }
+
+    /// <summary>Panels of a packed matrix (32 rows each, 16 for Q8).</summary>
+    public int Panels => Format == WeightFormat.Q8 ? Q8Panels.PanelsFor(Rows) : PanelLayout.PanelsFor(Rows);
 
     /// <summary>For F16: no element is inf or NaN (checked once when the matrix is wrapped), so kernels may use
     /// <see cref="F16FiniteLoader"/>, which widens in half the operations of <see cref="F16Loader"/>.</summary>
@@ -82,8 +86,9 @@ internal readonly unsafe struct WeightMatrix
     /// <summary>Bytes of one stored element (Q8: 1, without the scales).</summary>
     public int ElementBytes => Format switch { WeightFormat.F32 => 4, WeightFormat.Q8 => 1, _ => 2 };
 
-    /// <summary>Bytes of the element data (Q8: without the scales; packed: whole panels).</summary>
-    public long DataBytes => Packed ? PanelLayout.PackedBytes(Rows, Cols, ElementBytes) : RowBytes * Rows;
+    /// <summary>Bytes of the element data (row-major Q8: without the scales; packed: whole panels, Q8 scales included).</summary>
+    public long DataBytes => !Packed ? RowBytes * Rows
+        : Format == WeightFormat.Q8 ? Q8Panels.BytesFor(Rows, Cols) : PanelLayout.PackedBytes(Rows, Cols, ElementBytes);
 
     /// <summary>Start of row <paramref name="row"/>. Row-major only.</summary>
     public byte* Row(int row) => Packed ? throw new InvalidOperationException("A packed matrix has no contiguous rows.") : Data + row * RowBytes;

@@ -46,7 +46,8 @@ public sealed unsafe class CpuModelRunner : IModelRunner
         MaxBatchTokens = options.MaxBatchTokens;
         MaxBatchSequences = options.MaxBatchSequences;
         KvLayout = new KvCacheLayout(Layers.Start, Layers.Count, config.NumKvHeads, config.HeadDim, options.BlockTokens, options.KvCacheDType);
-        WeightCopy copy = options.QuantizeWeightsToQ8 ? WeightCopy.Q8
+        WeightCopy copy = options.QuantizeWeightsToQ8
+            ? (options.PackWeights && AvxVnni.IsSupported ? WeightCopy.PackedQ8 : WeightCopy.Q8)
             : options.PackWeights && Avx512F.IsSupported ? WeightCopy.Packed : WeightCopy.None;
         _weights = new LlamaWeights(config, weights, Layers, options.Budget, copy);
         try

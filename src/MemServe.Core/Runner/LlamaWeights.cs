@@ -130,8 +130,8 @@ internal sealed unsafe class LlamaWeights : IDisposable
     /// <summary>True when the matrices are the runner's int8 copy.</summary>
     public bool IsQuantized => _copy != null && Layer(Range.Start).Q.Format == WeightFormat.Q8;
 
-    /// <summary>True when the matrices are the runner's packed copy.</summary>
-    public bool IsPacked => _copy != null && Layer(Range.Start).Q.Packed;
+    /// <summary>True when the matrices are the runner's packed F32/F16/BF16 copy (they need packed-input scratch).</summary>
+    public bool IsPacked => _copy != null && Layer(Range.Start).Q is { Packed: true, Format: not WeightFormat.Q8 };
 
     /// <summary>Weights of absolute layer <paramref name="layer"/> (inside <see cref="Range"/>).</summary>
     public ref readonly LayerWeights Layer(int layer) => ref _layers[layer - Range.Start];

@@ -10,12 +10,15 @@ internal enum WeightCopy
     None,
     /// <summary>Packed panels (<see cref="PanelLayout"/>) in the stored dtype: the layout the kernels read fastest.</summary>
     Packed,
-    /// <summary>Int8 blocks with FP32 scales (<see cref="CpuRunnerOptions.QuantizeWeightsToQ8"/>).</summary>
+    /// <summary>Int8 blocks with FP32 scales, row-major (<see cref="CpuRunnerOptions.QuantizeWeightsToQ8"/> without packing).</summary>
     Q8,
+    /// <summary>Int8 blocks with FP32 scales in 16-row panels (<see cref="Q8Panels"/>), with packing on a CPU with AVX-VNNI.</summary>
+    PackedQ8,
 }
 
 /// <summary>
-/// The runner's own copy of its weight matrices (<see cref="WeightCopy.Packed"/> or <see cref="WeightCopy.Q8"/>): one
+/// The runner's own copy of its weight matrices (<see cref="WeightCopy.Packed"/>, <see cref="WeightCopy.Q8"/> or
+/// <see cref="WeightCopy.PackedQ8"/>): one
 /// native allocation, charged to the budget as <see cref="MemoryCategory.Weights"/>, holding every distinct matrix
 /// (a tied head counted once) converted on first request. Once built, the runner reads no matrix from the tensor source
 /// any more, so the source's pages are cold and a caller that owns an in-memory source may free it. Read-only after
@@ -39,7 +42,7 @@ internal sealed unsafe class WeightCopyStore : IDisposable
         {
             if (seen.Add((nint)m.Data)) bytes += BytesFor(m);
         }
-        string copy = kind == WeightCopy.Q8 ? "int8" : "packed";
+        string copy = kind switch { WeightCopy.Q8 => "int8", WeightCopy.PackedQ8 => "packed int8", _ => "packed" };
         _buffer = new NativeBuffer<byte>(Math.Max(1, bytes), budget, MemoryCategory.Weights, $"{copy} weights of {what}");
     }
 
@@ -53,15 +56,23 @@ internal sealed unsafe class WeightCopyStore : IDisposable
         long bytes = BytesFor(source);
         if (_used + bytes > _buffer.ByteLength) throw new InvalidOperationException("Weight copy store is full: a matrix was not announced at construction.");
         byte* destination = _buffer.Pointer + _used;
-        copy = _kind == WeightCopy.Q8 ? Q8Quantizer.Quantize(source, destination) : Pack(source, destination);
+        copy = _kind switch
+        {
+            WeightCopy.Q8 => Q8Quantizer.Quantize(source, destination),
+            WeightCopy.PackedQ8 => Q8Panels.Quantize(source, destination),
+            _ => Pack(source, destination),
+        };
         _used += bytes;
         _done.Add((nint)source.Data, copy);
         return copy;
     }
 
-    private long BytesFor(in WeightMatrix m) => _kind == WeightCopy.Q8
-        ? Q8Quantizer.BytesFor(m.Rows, m.Cols)
-        : (PanelLayout.PackedBytes(m.Rows, m.Cols, m.ElementBytes) + 63) & ~63L;
+    private long BytesFor(in WeightMatrix m) => _kind switch
+    {
+        WeightCopy.Q8 => Q8Quantizer.BytesFor(m.Rows, m.Cols),
+        WeightCopy.PackedQ8 => (Q8Panels.BytesFor(m.Rows, m.Cols) + 63) & ~63L,
+        _ => (PanelLayout.PackedBytes(m.Rows, m.Cols, m.ElementBytes) + 63) & ~63L,
+    };
 
     /// <summary>Packs a row-major F32/F16/BF16 matrix, panels spread over the .NET thread pool (load time only).</summary>
     private static WeightMatrix Pack(WeightMatrix source, byte* destination)
