@@ -37,7 +37,7 @@ public sealed record LlmEngineOptions
     /// <summary>Clock for timings and throughput. Default <see cref="TimeProvider.System"/>.</summary>
     public TimeProvider TimeProvider { get; init; } = TimeProvider.System;
 
-    /// <summary>Quantize F32/F16/BF16 weight matrices to int8 (blocks of 32, FP32 scales) when the runner is
+    /// <summary>Quantize F32/F16/BF16 weight matrices to int8 (blocks of 32; F16 scales when packed, FP32 when not) when the runner is
     /// built and run int8 matmuls: about half the bytes per token of BF16, at a small accuracy cost (see
     /// docs/performance.md). The runner keeps only its int8 copy of the matrices. Default false.</summary>
     public bool QuantizeWeightsToQ8 { get; init; }

@@ -9,11 +9,14 @@ namespace MemServe.Runner;
 /// Runs Llama-family models (llama, mistral, qwen2 with q/k/v biases, qwen3 with q/k norm) on the CPU with
 /// SIMD kernels, for a range of layers over a paged KV cache, with the semantics of Hugging Face's
 /// <c>*ForCausalLM</c>.
-/// <para><b>Weights</b> stay in their stored dtype (F32, F16 or BF16), borrowed zero-copy from the
-/// <see cref="ITensorSource"/> (which must outlive the runner) and widened to FP32 in registers inside the
-/// kernels: decode is memory-bound, so half the weight bytes is half the time, and there is one copy of the
-/// weights. Only norm and bias vectors are copied (as FP32). Activations, KV and logits are FP32. With
-/// <see cref="CpuRunnerOptions.QuantizeWeightsToQ8"/> the matrices are instead quantized once at load into the
+/// <para><b>Weights</b> stay in their stored dtype (F32, F16 or BF16) and are widened to FP32 in registers inside the
+/// kernels: decode is memory-bound, so half the weight bytes is half the time. With
+/// <see cref="CpuRunnerOptions.PackWeights"/> (the default) the runner repacks each matrix at load into its own copy in
+/// 32-row panels stored column by column, which its outer-product kernels stream fastest; the copy replaces the
+/// source's matrices (a mapped checkpoint's pages are dropped once copied), so there is one copy of the weights.
+/// Without it the matrices are borrowed zero-copy from the <see cref="ITensorSource"/> (which must outlive the runner).
+/// Only norm and bias vectors are always copied (as FP32). Activations and logits are FP32; the KV cache FP32 or BF16.
+/// With <see cref="CpuRunnerOptions.QuantizeWeightsToQ8"/> the matrices are instead quantized once at load into the
 /// runner's own int8 copy (the only copy it reads), and matmuls run int8 × int8.</para>
 /// <para><b>Memory</b>: the bound tensors' bytes are charged to <see cref="CpuRunnerOptions.Budget"/> as
 /// Weights at construction, scratch (activations for MaxBatchTokens, logits for MaxBatchSequences × vocab,

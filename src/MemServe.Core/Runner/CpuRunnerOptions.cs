@@ -22,16 +22,19 @@ public sealed record CpuRunnerOptions
     /// (<see cref="MemoryCategory.Scratch"/>) for the runner's lifetime; null charges nothing.</summary>
     public MemoryBudget? Budget { get; init; }
 
-    /// <summary>Quantize every weight matrix (F32/F16/BF16) to int8 blocks of 32 with FP32 scales at load
-    /// (<c>Q8_0</c>-like) and run int8 dot products; the runner then keeps its own int8 copy instead of
-    /// borrowing the source's matrices (charged to the budget instead of them). Default false.</summary>
+    /// <summary>Quantize every weight matrix (F32/F16/BF16) to symmetric int8 blocks of 32 at load (<c>Q8_0</c>-like)
+    /// and run int8 dot products; the runner then keeps its own int8 copy instead of the source's matrices (charged to
+    /// the budget instead of them). With <see cref="PackWeights"/> on a CPU with AVX-VNNI the copy is packed into 16-row
+    /// panels with F16 block scales (1.0625 bytes per weight, <see cref="Compute.Q8Panels"/>); otherwise row-major with
+    /// FP32 scales (1.125). Default false.</summary>
     public bool QuantizeWeightsToQ8 { get; init; }
 
     /// <summary>Repack F32/F16/BF16 weight matrices at load into the runner's own copy in 32-row panels, column by column
     /// (the kernels then read each matrix as one sequential stream and multiply outer products, with no horizontal sums):
     /// faster prefill and decode, at the cost of a copy made at load that replaces the source's matrices (charged to the
-    /// budget instead of them; the source is not read afterwards). Default true; ignored with
-    /// <see cref="QuantizeWeightsToQ8"/> and on CPUs without AVX-512 (the matrices then stay zero-copy in the source).</summary>
+    /// budget instead of them; the source is not read afterwards). Default true. With <see cref="QuantizeWeightsToQ8"/> it
+    /// packs the int8 copy instead (needs AVX-VNNI); on CPUs without AVX-512 the F32/F16/BF16 matrices stay zero-copy in
+    /// the source.</summary>
     public bool PackWeights { get; init; } = true;
 
     /// <summary>Tokens per KV block of the cache the runner reads and writes. Default <see cref="KvCacheLayout.DefaultBlockTokens"/>.</summary>
