@@ -1,6 +1,3 @@
-using System.Numerics.Tensors;
-using System.Runtime.CompilerServices;
-
 namespace MemServe.Compute;
 
 /// <summary>One projection of a (possibly fused) matmul: <c>Y[t, r] = X[t, :] · W[r, :] + Bias[r]</c>.</summary>
@@ -20,13 +17,14 @@ internal readonly unsafe struct MatMulTarget(WeightMatrix w, float* bias, float*
 }
 
 /// <summary>
-/// Multi-threaded matmul of FP32 activations with F32/F16/BF16/Q8 weights. Output rows are split across
-/// the pool; several projections sharing one input (q/k/v, gate/up) run as one job so the threads meet
-/// at one barrier instead of three. F32 and BF16 weights are widened in registers; F16 too for fewer than
-/// 4 tokens (decode: weights streamed once), while for 4 or more tokens F16 rows are converted in tiles of
-/// <see cref="F16TileRows"/> rows into per-thread scratch and reused across all tokens. For Q8 weights the
-/// input rows are first quantized to int8 blocks (<see cref="Q8Block"/>) into the Q8 scratch, then
-/// <see cref="Q8Kernels"/> dot int8 with int8. No allocations.
+/// Multi-threaded matmul of FP32 activations with F32/F16/BF16/Q8 weights, packed into panels or row-major. Output
+/// panels (or row chunks) are split across the pool; several projections sharing one input (q/k/v, gate/up) run as
+/// one job so the threads meet at one barrier instead of three. The input is prepared once per call on the calling
+/// thread (or the pool, for large prefill inputs): packed into token groups for packed weights, quantized to int8
+/// blocks (<see cref="Q8Block"/>) for Q8 weights, or copied to padded rows when row-major rows would collide in L1;
+/// each thread's share then runs in <see cref="MatMulTargetRunner"/>. F32 and BF16 are widened in registers, F16 too
+/// up to <see cref="MatMulKernels.MaxWideTokens"/> tokens, above which it is widened into per-thread scratch in
+/// tiles of <see cref="F16TileRows"/> rows and reused by every token. No allocations.
 /// </summary>
 internal sealed unsafe class MatMul
 {
@@ -93,7 +91,7 @@ internal sealed unsafe class MatMul
     /// <summary>Single projection: <c>y[t, r] = x[t, :] · w[r, :] (+ bias[r])</c> for t in [0, tokens).</summary>
     public void Run(float* x, int xStride, int tokens, WeightMatrix w, float* bias, float* y, int yStride)
     {
-        var job = new Job { X = x, XStride = xStride, Tokens = tokens, Count = 1, Scratch = _scratch, MaxCols = _maxCols };
+        var job = new MatMulJob { X = x, XStride = xStride, Tokens = tokens, Count = 1, Scratch = _scratch, MaxCols = _maxCols };
         job.Targets[0] = new MatMulTarget(w, bias, y, yStride);
         if (w.Format == WeightFormat.Q8) QuantizeInput(ref job, w.Cols);
         else if (w.Packed) PackInput(ref job, w.Cols);
@@ -104,7 +102,7 @@ internal sealed unsafe class MatMul
     /// <summary>Fused projections sharing input <paramref name="x"/> (all weights have the same Cols).</summary>
     public void Run(float* x, int xStride, int tokens, in MatMulTarget a, in MatMulTarget b, in MatMulTarget c = default)
     {
-        var job = new Job { X = x, XStride = xStride, Tokens = tokens, Count = c.Y == null ? 2 : 3, Scratch = _scratch, MaxCols = _maxCols };
+        var job = new MatMulJob { X = x, XStride = xStride, Tokens = tokens, Count = c.Y == null ? 2 : 3, Scratch = _scratch, MaxCols = _maxCols };
         job.Targets[0] = a;
         job.Targets[1] = b;
         job.Targets[2] = c;
@@ -135,7 +133,7 @@ internal sealed unsafe class MatMul
     private static int Units(in WeightMatrix w) => w.Packed ? w.Panels : w.Rows;
 
     /// <summary>Packs the job's input rows into token groups for the panel tiles (more than one token), on the pool.</summary>
-    private void PackInput(ref Job job, int cols)
+    private void PackInput(ref MatMulJob job, int cols)
     {
         job.Packed = true;
         if (job.Tokens == 1) return;
@@ -148,19 +146,19 @@ internal sealed unsafe class MatMul
         int groups = PanelLayout.GroupsFor(job.Tokens);
         // Batched decode packs on this thread (a few microseconds, less than a pool round trip); prefill on the pool.
         if ((long)job.Tokens * cols < PackInline) PanelLayout.PackInput(job.X, job.XStride, job.Tokens, cols, job.Xp, 0, groups);
-        else fixed (Job* p = &job) _pool.Run(&PackBody, p, groups, 1);
+        else fixed (MatMulJob* p = &job) _pool.Run(&PackBody, p, groups, 1);
     }
 
     private static void PackBody(void* context, int begin, int end, int thread)
     {
-        Job* job = (Job*)context;
+        MatMulJob* job = (MatMulJob*)context;
         PanelLayout.PackInput(job->X, job->XStride, job->Tokens, job->Cols, job->Xp, begin, end);
     }
 
     /// <summary>Quantizes the job's input rows into the Q8 scratch (once per call, shared by all targets).</summary>
     // Prefill inputs whose rows sit a multiple of 4 KiB apart (hidden 1024, 2048, 4096 in FP32) are copied to rows
     // InputPad floats longer: the copy is under 1% of the matmul, and L f32 prefill ran 1.11× faster (interleaved).
-    private void Pad(ref Job job, int cols)
+    private void Pad(ref MatMulJob job, int cols)
     {
         if (job.Tokens > _paddedTokens || job.Tokens <= MatMulKernels.MaxWideTokens || cols > _maxCols
             || !PadsStride(job.XStride)) return;
@@ -173,7 +171,7 @@ internal sealed unsafe class MatMul
         job.XStride = stride;
     }
 
-    private void QuantizeInput(ref Job job, int cols)
+    private void QuantizeInput(ref MatMulJob job, int cols)
     {
         if (job.Tokens > _q8Tokens || cols > _maxCols)
         {
@@ -193,161 +191,27 @@ internal sealed unsafe class MatMul
         }
     }
 
-    private void Dispatch(ref Job job, int units, int cols)
+    private void Dispatch(ref MatMulJob job, int units, int cols)
     {
         if (cols > _maxCols) throw new ArgumentOutOfRangeException(nameof(cols), cols, $"matmul input width exceeds the scratch width {_maxCols}");
         // Aim for ~8 chunks per thread (dynamic balance): of whole panels, or of at least 8 rows, a multiple of 4.
         int grain = Math.Max(job.Packed ? 1 : 8, units / (_pool.ThreadCount * 8));
         if (!job.Packed) grain = (grain + 3) & ~3;
-        fixed (Job* p = &job) _pool.Run(&Body, p, units, grain);
+        fixed (MatMulJob* p = &job) _pool.Run(&Body, p, units, grain);
     }
 
     private static void Body(void* context, int begin, int end, int thread)
     {
-        Job* job = (Job*)context;
+        MatMulJob* job = (MatMulJob*)context;
         int offset = 0;
         for (int k = 0; k < job->Count; k++)
         {
             MatMulTarget t = job->Targets[k];
             int units = Units(t.W);
             int lo = Math.Max(begin - offset, 0), hi = Math.Min(end - offset, units);
-            if (lo < hi && job->Packed) RunPanels(job, t, lo, hi, thread);
-            else if (lo < hi) RunRows(job, t, lo, hi, thread);
+            if (lo < hi && job->Packed) MatMulTargetRunner.RunPanels(job, t, lo, hi, thread);
+            else if (lo < hi) MatMulTargetRunner.RunRows(job, t, lo, hi, thread);
             offset += units;
         }
-    }
-
-    /// <summary>Panels [<paramref name="lo"/>, <paramref name="hi"/>) of a packed target.</summary>
-    private static void RunPanels(Job* job, in MatMulTarget t, int lo, int hi, int thread)
-    {
-        WeightMatrix w = t.W;
-        if (w.Format == WeightFormat.Q8)
-        {
-            int first = lo * Q8Panels.Rows, count = Math.Min(hi * Q8Panels.Rows, w.Rows) - first;
-            Q8PanelKernels.Rows(w.Data + lo * Q8Panels.PanelBytes(w.Cols), w.Cols, count, job->Xq, job->Xs, job->Xsum, job->Tokens, t.Y + first, t.YStride);
-            if (t.Bias != null) AddBias(t.Bias, t.Y, t.YStride, job->Tokens, first, first + count);
-            return;
-        }
-        int rowBegin = lo * PanelLayout.Rows, rows = Math.Min(hi * PanelLayout.Rows, w.Rows) - rowBegin;
-        byte* panels = w.Data + lo * PanelLayout.PanelBytes(w.Cols, w.ElementBytes);
-        float* y = t.Y + rowBegin;
-        switch (w.Format)
-        {
-            case WeightFormat.F32:
-                PanelMatMul.Rows<F32Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
-                break;
-            case WeightFormat.BF16:
-                PanelMatMul.Rows<Bf16Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
-                break;
-            default:
-                if (job->Tokens > MatMulKernels.MaxWideTokens)
-                {
-                    RunF16Panels(job, w, panels, rows, y, t.YStride, thread);
-                }
-                else if (w.F16AllFinite)
-                {
-                    PanelMatMul.Rows<F16FinitePanel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
-                }
-                else
-                {
-                    PanelMatMul.Rows<F16Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
-                }
-                break;
-        }
-        if (t.Bias != null) AddBias(t.Bias, t.Y, t.YStride, job->Tokens, rowBegin, rowBegin + rows);
-    }
-
-    private static void RunRows(Job* job, in MatMulTarget t, int lo, int hi, int thread)
-    {
-        WeightMatrix w = t.W;
-        switch (w.Format)
-        {
-            case WeightFormat.F32:
-                MatMulKernels.Rows<F32Loader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
-                break;
-            case WeightFormat.BF16:
-                MatMulKernels.Rows<Bf16Loader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
-                break;
-            case WeightFormat.Q8:
-                Q8Kernels.Rows(w, job->Xq, job->Xs, job->Tokens, t.Y, t.YStride, lo, hi);
-                break;
-            default:
-                // In-register widening for decode: 1..3 tokens (GEMV) and batched decode up to MaxWideTokens (the tiles
-                // widen each weight vector once per 4 or 8 tokens, cheaper than converting tiles); converted tiles for prefill.
-                if (job->Tokens <= MatMulKernels.MaxWideTokens)
-                {
-                    if (w.F16AllFinite) MatMulKernels.Rows<F16FiniteLoader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
-                    else MatMulKernels.Rows<F16Loader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
-                }
-                else
-                {
-                    RunF16Rows(job, w, t.Y, t.YStride, lo, hi, thread);
-                }
-                break;
-        }
-        if (t.Bias != null) AddBias(t.Bias, t.Y, t.YStride, job->Tokens, lo, hi);
-    }
-
-    /// <summary>F16 prefill over packed panels: pairs of panels widened to FP32 in the thread's scratch once, then the FP32
-    /// tiles pass every token group over them.</summary>
-    private static void RunF16Panels(Job* job, WeightMatrix w, byte* panels, int rows, float* y, int yStride, int thread)
-    {
-        const int PanelsPerTile = F16TileRows / PanelLayout.Rows;
-        float* tile = job->Scratch + (long)thread * F16TileRows * job->MaxCols;
-        long panelBytes = PanelLayout.PanelBytes(w.Cols, 2);
-        for (int r0 = 0; r0 < rows; r0 += F16TileRows, panels += PanelsPerTile * panelBytes)
-        {
-            int count = Math.Min(F16TileRows, rows - r0);
-            if (w.F16AllFinite) PanelMatMul.Widen<F16FinitePanel>(panels, w.Cols, PanelLayout.PanelsFor(count), tile);
-            else PanelMatMul.Widen<F16Panel>(panels, w.Cols, PanelLayout.PanelsFor(count), tile);
-            PanelMatMul.Rows<F32Panel>((byte*)tile, w.Cols, count, job->X, job->Xp, job->Tokens, y + r0, yStride);
-        }
-    }
-
-    private static void RunF16Rows(Job* job, WeightMatrix w, float* y, int yStride, int lo, int hi, int thread)
-    {
-        int cols = w.Cols;
-        float* tile = job->Scratch + (long)thread * F16TileRows * job->MaxCols;
-        for (int r0 = lo; r0 < hi; r0 += F16TileRows)
-        {
-            int rows = Math.Min(F16TileRows, hi - r0);
-            TensorPrimitives.ConvertToSingle(new ReadOnlySpan<Half>(w.Row(r0), rows * cols), new Span<float>(tile, rows * cols));
-            // The tile is rows × cols FP32, so row k of the tile is output row r0 + k.
-            MatMulKernels.Rows<F32Loader>((byte*)tile, (long)cols * sizeof(float), cols, job->X, job->XStride, job->Tokens,
-                y + r0, yStride, 0, rows);
-        }
-    }
-
-    private static void AddBias(float* bias, float* y, int yStride, int tokens, int lo, int hi)
-    {
-        var b = new ReadOnlySpan<float>(bias + lo, hi - lo);
-        for (int t = 0; t < tokens; t++)
-        {
-            var row = new Span<float>(y + (long)t * yStride + lo, hi - lo);
-            TensorPrimitives.Add(row, b, row);
-        }
-    }
-
-    private struct Job
-    {
-        public float* X;        // (Tokens, XStride)
-        public int XStride;
-        public int Tokens;
-        public int Count;       // targets in use
-        public float* Scratch;  // (thread, F16TileRows, MaxCols)
-        public int MaxCols;
-        public sbyte* Xq;       // (Tokens, blocks * 32) quantized input, Q8 targets only
-        public float* Xs;       // (Tokens, blocks) input block scales
-        public int* Xsum;       // (Tokens, blocks) sums of the quantized input's blocks (packed Q8 targets)
-        public bool Packed;     // packed targets: work items are panels
-        public float* Xp;       // packed input (PanelLayout.PackInput), packed targets with more than one token
-        public int Cols;        // input columns, for packing the input
-        public Targets3 Targets;
-    }
-
-    [InlineArray(3)]
-    private struct Targets3
-    {
-        private MatMulTarget _element;
     }
 }
