@@ -39,7 +39,7 @@ public unsafe class PackedMatMulTests
         float[] x = MatMulTestData.Random(random, tokens * cols);
         float[] bias = MatMulTestData.Random(random, rows);
         using var packed = Pack(weight, dtype, rows, cols, out WeightMatrix matrix);
-        using Fixture f = new(threads, cols, tokens);
+        using MatMulFixture f = new(threads, cols, tokens);
         var y = new float[tokens * rows];
 
         fixed (float* px = x, pb = bias, py = y)
@@ -72,7 +72,7 @@ public unsafe class PackedMatMulTests
         }
         float[] x = MatMulTestData.Random(random, tokens * cols);
         float[] bias = MatMulTestData.Random(random, rows[0]);
-        using Fixture f = new(2, cols, tokens);
+        using MatMulFixture f = new(2, cols, tokens);
         var q = new float[tokens * rows[0]];
         var kk = new float[tokens * rows[1]];
         var v = new float[tokens * rows[2]];
@@ -113,7 +113,7 @@ public unsafe class PackedMatMulTests
         float[] x = MatMulTestData.Random(random, tokens * cols);
         using var packed = Pack(weight, DType.F16, rows, cols, out WeightMatrix matrix);
         Assert.False(matrix.F16AllFinite);
-        using Fixture f = new(2, cols, tokens);
+        using MatMulFixture f = new(2, cols, tokens);
         var y = new float[tokens * rows];
 
         fixed (float* px = x, py = y) f.MatMul.Run(px, cols, tokens, matrix, null, py, rows);
@@ -167,31 +167,6 @@ public unsafe class PackedMatMulTests
                 }
                 Assert.True(Math.Abs(expected - actual) <= 1e-4 * (1 + Math.Abs(expected)), $"y[{t}, {r}] = {actual}, expected {expected}");
             }
-        }
-    }
-
-    /// <summary>A pool and a matmul with packed-input scratch for up to <c>tokens</c> rows.</summary>
-    private sealed class Fixture : IDisposable
-    {
-        private readonly ComputeThreadPool _pool;
-        private readonly NativeBuffer<float> _scratch;
-        private readonly NativeBuffer<float> _packedInput;
-
-        public Fixture(int threads, int cols, int tokens)
-        {
-            _pool = new ComputeThreadPool(threads);
-            _scratch = new NativeBuffer<float>(MatMul.ScratchFloats(threads, cols), null, MemoryCategory.Scratch, "s");
-            _packedInput = new NativeBuffer<float>(PanelLayout.PackedInputFloats(tokens, cols), null, MemoryCategory.Scratch, "xp");
-            MatMul = new MatMul(_pool, _scratch.Pointer, cols, packedInput: _packedInput.Pointer, packedTokens: tokens);
-        }
-
-        public MatMul MatMul { get; }
-
-        public void Dispose()
-        {
-            _pool.Dispose();
-            _scratch.Dispose();
-            _packedInput.Dispose();
         }
     }
 }

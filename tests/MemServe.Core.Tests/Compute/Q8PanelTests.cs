@@ -40,7 +40,7 @@ public unsafe class Q8PanelTests
         Assert.Equal((long)Q8Panels.PanelsFor(rows) * Q8Block.BlocksFor(cols) * 544, packed.DataBytes);
         var y = new float[tokens * rows];
 
-        using (var f = new Fixture(threads, cols, tokens))
+        using (var f = new MatMulFixture(threads, cols, tokens))
         {
             fixed (float* px = x, py = y) f.MatMul.Run(px, cols, tokens, packed, null, py, rows);
         }
@@ -74,7 +74,7 @@ public unsafe class Q8PanelTests
         float[] x = MatMulTestData.Random(random, tokens * cols);
         var ys = new[] { new float[tokens * rows[0]], new float[tokens * rows[1]], new float[tokens * rows[2]] };
 
-        using (var f = new Fixture(2, cols, tokens))
+        using (var f = new MatMulFixture(2, cols, tokens))
         {
             fixed (float* px = x, y0 = ys[0], y1 = ys[1], y2 = ys[2])
             {
@@ -134,31 +134,6 @@ public unsafe class Q8PanelTests
                     Assert.True(Math.Abs(f - actual) <= 0.02 * norm + 1e-6, $"[{tag}] float y[{t}, {r}] = {actual}, expected {f}");
                 }
             }
-        }
-    }
-
-    /// <summary>A pool and a matmul with Q8 input scratch for up to <c>tokens</c> rows.</summary>
-    private sealed class Fixture : IDisposable
-    {
-        private readonly ComputeThreadPool _pool;
-        private readonly NativeBuffer<float> _scratch;
-        private readonly NativeBuffer<byte> _q8;
-
-        public Fixture(int threads, int cols, int tokens)
-        {
-            _pool = new ComputeThreadPool(threads);
-            _scratch = new NativeBuffer<float>(MatMul.ScratchFloats(threads, cols), null, MemoryCategory.Scratch, "s");
-            _q8 = new NativeBuffer<byte>(MatMul.Q8ScratchBytes(tokens, cols), null, MemoryCategory.Scratch, "xq");
-            MatMul = new MatMul(_pool, _scratch.Pointer, cols, _q8.Pointer, tokens);
-        }
-
-        public MatMul MatMul { get; }
-
-        public void Dispose()
-        {
-            _pool.Dispose();
-            _scratch.Dispose();
-            _q8.Dispose();
         }
     }
 }
