@@ -39,6 +39,9 @@ internal static unsafe class PanelMatMul
             {
                 PanelLayout.Group(tokens, g, out int first, out int width);
                 int valid = Math.Min(width, tokens - first);
+                // The first group's pass reads the block from DRAM and prefetches ahead; prefetching the next block during
+                // the last group's pass measured 0.97× (16 sequences decoding).
+                long ahead = g == 0 ? PanelTiles.PrefetchBytes : 0;
                 float* xg = xp + (long)first * cols;
                 float* yg = y + (long)first * ys;
                 for (int p = pb; p < pe; p++)
@@ -48,9 +51,9 @@ internal static unsafe class PanelMatMul
                     int r = Math.Min(PanelLayout.Rows, rows - p * PanelLayout.Rows);
                     switch (width)
                     {
-                        case 12: PanelTiles.Tile<P, Width12>(w, cols, xg, yp, ys, valid, r, g == 0); break;
-                        case 8: PanelTiles.Tile<P, Width8>(w, cols, xg, yp, ys, valid, r, g == 0); break;
-                        default: PanelTiles.Tile4<P>(w, cols, xg, yp, ys, valid, r, g == 0); break;
+                        case 12: PanelTiles.Tile<P, Width12>(w, cols, xg, yp, ys, valid, r, ahead); break;
+                        case 8: PanelTiles.Tile<P, Width8>(w, cols, xg, yp, ys, valid, r, ahead); break;
+                        default: PanelTiles.Tile4<P>(w, cols, xg, yp, ys, valid, r, ahead); break;
                     }
                 }
             }

@@ -43,7 +43,7 @@ internal static unsafe class PanelTiles
     /// floats apart.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile<P, W>(byte* panel, int n, float* xp, float* y, int ys, int tokens, int rows, bool prefetch)
+    public static void Tile<P, W>(byte* panel, int n, float* xp, float* y, int ys, int tokens, int rows, long ahead)
         where P : struct, IPanelLoader
         where W : struct, ITileWidth
     {
@@ -55,7 +55,7 @@ internal static unsafe class PanelTiles
         float* end = xp + (long)n * W.Tokens;
         for (; xp < end; xp += W.Tokens, panel += step)
         {
-            if (prefetch) Prefetch<P>(panel, 1);
+            if (ahead != 0) Prefetch<P>(panel + ahead, 1);
             P.Load(panel, out Vector512<float> lo, out Vector512<float> hi);
             Vector512<float> b = Vector512.Create(xp[0]);
             c0l = Vector512.FusedMultiplyAdd(lo, b, c0l); c0h = Vector512.FusedMultiplyAdd(hi, b, c0h);
@@ -112,7 +112,7 @@ internal static unsafe class PanelTiles
     /// <summary>4 tokens (the last group of a batch, padded with zero tokens past <paramref name="tokens"/>): like
     /// <see cref="Tile{P, W}"/>, with even and odd columns in separate accumulators.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void Tile4<P>(byte* panel, int n, float* xp, float* y, int ys, int tokens, int rows, bool prefetch)
+    public static void Tile4<P>(byte* panel, int n, float* xp, float* y, int ys, int tokens, int rows, long ahead)
         where P : struct, IPanelLoader
     {
         Vector512<float> c0l = default, c0h = default, c1l = default, c1h = default, c2l = default, c2h = default, c3l = default, c3h = default;
@@ -121,7 +121,7 @@ internal static unsafe class PanelTiles
         int k = 0;
         for (; k + 2 <= n; k += 2, xp += 8, panel += 2 * step)
         {
-            if (prefetch) Prefetch<P>(panel, 2);
+            if (ahead != 0) Prefetch<P>(panel + ahead, 2);
             P.Load(panel, out Vector512<float> lo, out Vector512<float> hi);
             Vector512<float> b = Vector512.Create(xp[0]);
             c0l = Vector512.FusedMultiplyAdd(lo, b, c0l); c0h = Vector512.FusedMultiplyAdd(hi, b, c0h);
@@ -168,7 +168,7 @@ internal static unsafe class PanelTiles
         int k = 0;
         for (; k + 4 <= n; k += 4, panel += 4 * step)
         {
-            Prefetch<P>(panel, 4);
+            Prefetch<P>(panel + PrefetchBytes, 4);
             P.Load(panel, out Vector512<float> lo, out Vector512<float> hi);
             Vector512<float> b = Vector512.Create(x[k]);
             a0 = Vector512.FusedMultiplyAdd(lo, b, a0); a1 = Vector512.FusedMultiplyAdd(hi, b, a1);
@@ -192,14 +192,13 @@ internal static unsafe class PanelTiles
     }
 
     /// <summary>Bytes ahead of the current step that the kernels prefetch when a panel comes from DRAM.</summary>
-    private const int PrefetchBytes = 4096;
+    public const int PrefetchBytes = 4096;
 
-    /// <summary>Prefetches the cache lines of <paramref name="steps"/> steps <see cref="PrefetchBytes"/> ahead (a 2-byte
-    /// step is one 64-byte line, an FP32 step two).</summary>
+    /// <summary>Prefetches the cache lines of <paramref name="steps"/> steps at <paramref name="p"/> (a 2-byte step is one
+    /// 64-byte line, an FP32 step two).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Prefetch<P>(byte* panel, int steps) where P : struct, IPanelLoader
+    private static void Prefetch<P>(byte* p, int steps) where P : struct, IPanelLoader
     {
-        byte* p = panel + PrefetchBytes;
         Sse.Prefetch0(p);
         if (P.ElementBytes == 4 || steps > 1) Sse.Prefetch0(p + 64);
         if (steps > 2 || (P.ElementBytes == 4 && steps > 1))
