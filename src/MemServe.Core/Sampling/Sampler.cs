@@ -1,4 +1,8 @@
+using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using MemServe.Compute;
 
 namespace MemServe.Sampling;
 
@@ -41,6 +45,7 @@ public sealed class Sampler
         ReadOnlySpan<int> context, int promptLength)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(logits.Length, VocabSize);
+        if (parameters.IsGreedy && !parameters.HasPenalties) return ArgMax(logits);
         Span<float> x = _work;
         logits.CopyTo(x);
         if (parameters.HasPenalties)
@@ -64,8 +69,44 @@ public sealed class Sampler
         return DrawSorted(kept, u);
     }
 
-    /// <summary>Index of the largest logit; the lowest index wins ties.</summary>
+    /// <summary>Index of the largest logit; the lowest index wins ties and NaNs are skipped (as a scalar scan that keeps
+    /// the first value no later one exceeds: a NaN at index 0 wins). Vectorised: one pass for the largest non-NaN value,
+    /// one for its first index.</summary>
     public static int ArgMax(ReadOnlySpan<float> logits)
+    {
+        if (float.IsNaN(logits[0]) || logits.Length < Vector512<float>.Count || !Vector512.IsHardwareAccelerated)
+        {
+            return ArgMaxScalar(logits);
+        }
+        ref float start = ref MemoryMarshal.GetReference(logits);
+        var negativeInfinity = Vector512.Create(float.NegativeInfinity);
+        Vector512<float> best = negativeInfinity;
+        int i = 0, last = logits.Length - Vector512<float>.Count;
+        for (; i <= last; i += Vector512<float>.Count)
+        {
+            Vector512<float> v = Vector512.LoadUnsafe(ref start, (nuint)i);
+            best = Vector512.Max(best, Vector512.ConditionalSelect(Vector512.Equals(v, v), v, negativeInfinity));
+        }
+        float max = VectorReductions.MaxAcross(best);
+        for (; i < logits.Length; i++)
+        {
+            if (logits[i] > max) max = logits[i];
+        }
+        var target = Vector512.Create(max);
+        for (i = 0; i <= last; i += Vector512<float>.Count)
+        {
+            ulong hits = Vector512.Equals(Vector512.LoadUnsafe(ref start, (nuint)i), target).ExtractMostSignificantBits();
+            if (hits != 0) return i + BitOperations.TrailingZeroCount(hits);
+        }
+        for (; i < logits.Length; i++)
+        {
+            if (logits[i] == max) return i;
+        }
+        return 0; // unreachable: max is one of the values, or -inf with logits[0] the first -inf
+    }
+
+    /// <summary>The reference scan.</summary>
+    internal static int ArgMaxScalar(ReadOnlySpan<float> logits)
     {
         int best = 0;
         float bestValue = logits[0];

@@ -32,6 +32,36 @@ public class SamplerTests
         Assert.Equal(1, token);
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(15)]
+    [InlineData(16)]
+    [InlineData(17)]
+    [InlineData(49152)]
+    [InlineData(151936 + 3)]
+    public void Vector_argmax_matches_the_scalar_scan_with_ties_infinities_and_nans(int length)
+    {
+        var random = new Random(length);
+        for (int trial = 0; trial < 40; trial++)
+        {
+            var logits = new float[length];
+            for (int i = 0; i < length; i++) logits[i] = (float)Math.Round(random.NextDouble() * 8 - 4, 1); // many ties
+            int specials = random.Next(4);
+            for (int k = 0; k < specials; k++)
+            {
+                logits[random.Next(length)] = random.Next(5) switch
+                {
+                    0 => float.NaN, 1 => float.PositiveInfinity, 2 => float.NegativeInfinity, 3 => -0f, _ => 4f,
+                };
+            }
+            if (trial % 10 == 0) logits[0] = float.NaN;                                        // a NaN first wins
+            if (trial % 10 == 1) Array.Fill(logits, float.NegativeInfinity);                   // nothing above -inf
+            if (trial % 10 == 2) for (int i = 0; i < length; i++) logits[i] = i % 3 == 0 ? float.NegativeInfinity : float.NaN;
+
+            Assert.Equal(Sampler.ArgMaxScalar(logits), Sampler.ArgMax(logits));
+        }
+    }
+
     [Fact]
     public void Temperature_sampling_follows_the_softmax()
     {
