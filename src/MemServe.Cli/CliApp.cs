@@ -30,10 +30,10 @@ internal static class CliApp
           export-default  --out DIR
           serve-instance  --listen HOST:PORT [--role prefill|decode|colocated] [--instance-id ID]: serve this engine to remote clients
           bench           --shape S|M|L [--dtype f32|f16|bf16|q8] [--prompt 512] [--gen 128] [--batch 1,4,16] [--runs 3]
-                          [--kv-dtype f32|bf16] [--no-pack] [--json]
+                          [--kv-dtype f32|bf16|auto] [--no-pack] [--json]
 
         common options: --threads N (compute threads; default: all cores), --memory-mb N (engine memory budget),
-                        --kv-dtype f32|bf16 (KV cache elements; default f32),
+                        --kv-dtype f32|bf16|auto (KV cache elements; default auto: BF16 for 16-bit weights, F32 for F32),
                         --prefix-cache on|off (default on), --cache-host-mb N, --cache-dir DIR, --cache-disk-mb N
         """;
 

@@ -48,7 +48,7 @@ public sealed class MemServeOptions
     public int? BlockTokens { get; set; }
 
     /// <summary>Element type of the KV cache, <c>F32</c> or <c>BF16</c> (twice the tokens in the same budget; see
-    /// <see cref="LlmEngineOptions.KvCacheDType"/>). <value>The default is null (F32).</value></summary>
+    /// <see cref="LlmEngineOptions.KvCacheDType"/>). <value>The default is null: BF16 for 16-bit weights, F32 for F32 weights.</value></summary>
     public DType? KvCacheDType { get; set; }
 
     /// <summary>Repack weight matrices at load into the layout the kernels read fastest (see

@@ -9,7 +9,7 @@ namespace MemServe.Cli.Commands;
 
 /// <summary>
 /// <c>memserve bench (--model DIR | --shape S|M|L) [--dtype f32|f16|bf16|q8] [--threads N] [--prompt 512]
-/// [--gen 128] [--batch 1,4,16] [--runs 3] [--kv-dtype f32|bf16] [--no-pack] [--json]</c>: prefill tok/s of one prompt, decode tok/s of one
+/// [--gen 128] [--batch 1,4,16] [--runs 3] [--kv-dtype f32|bf16|auto] [--no-pack] [--json]</c>: prefill tok/s of one prompt, decode tok/s of one
 /// sequence from an empty cache, decode tok/s of N concurrent sequences through the engine, the machine's read
 /// bandwidth measured in the same run, the decode roofline fraction (decode tok/s × weight bytes per token ÷
 /// bandwidth), the read bandwidth of the very pages decode streams and decode's fraction of it (the host's bandwidth
@@ -28,7 +28,7 @@ internal static class BenchCommand
         int batchPrompt = args.GetInt("batch-prompt") ?? 128, batchGen = args.GetInt("batch-gen") ?? 64;
         long bandwidthBytes = (args.GetLong("bandwidth-mb") ?? 1024) << 20;
         bool json = args.Has("json"), pack = !args.Has("no-pack");
-        DType kvType = EngineSetup.ReadKvDType(args);
+        DType? kvType = EngineSetup.ReadKvDType(args);
         args.ThrowIfUnused();
         if ((modelDir is null) == (shape is null)) throw new CliUsageException("bench needs exactly one of --model DIR or --shape S|M|L");
         if (threads < 1 || prompt < 1 || gen < 1 || runs < 1 || batchPrompt < 1 || batchGen < 2 || bandwidthBytes < (4 << 20))
@@ -70,9 +70,10 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static BenchResult Measure(ModelConfig config, ITensorSource weights, ITokenizer tokenizer, bool q8, bool pack, DType kvType, int threads,
+    private static BenchResult Measure(ModelConfig config, ITensorSource weights, ITokenizer tokenizer, bool q8, bool pack, DType? kvAsked, int threads,
         int prompt, int gen, int runs, int[] batches, int batchPrompt, int batchGen, long bandwidthBytes)
     {
+        DType kvType = new LlmEngineOptions { KvCacheDType = kvAsked }.ResolveKvCacheDType(ModelInfo.Describe(null, config, weights).WeightDType);
         var result = new BenchResult { Threads = threads, KvDType = kvType.SafetensorsName().ToLowerInvariant() };
         var options = new CpuRunnerOptions
         {

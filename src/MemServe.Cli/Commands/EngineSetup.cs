@@ -20,8 +20,8 @@ internal sealed class EngineSetup
     public long? MemoryBytes { get; }
     public int? MaxBatchTokens { get; }
 
-    /// <summary>--kv-dtype f32|bf16: the KV cache's element type.</summary>
-    public DType KvCacheDType { get; init; } = DType.F32;
+    /// <summary>--kv-dtype f32|bf16: the KV cache's element type; null follows the weights (BF16 for 16-bit weights).</summary>
+    public DType? KvCacheDType { get; init; }
 
     /// <summary>--prefix-cache on|off, --cache-host-mb, --cache-dir, --cache-disk-mb.</summary>
     public PrefixCacheOptions PrefixCache { get; init; } = new();
@@ -35,7 +35,7 @@ internal sealed class EngineSetup
         if (cache is not ("on" or "off")) throw new CliUsageException("--prefix-cache must be on or off");
         long hostMb = args.GetLong("cache-host-mb") ?? 0, diskMb = args.GetLong("cache-disk-mb") ?? 1024;
         if (hostMb < 0 || diskMb < 0) throw new CliUsageException("--cache-host-mb and --cache-disk-mb must be 0 or more");
-        DType kvType = ReadKvDType(args);
+        DType? kvType = ReadKvDType(args);
         return new EngineSetup(args.Get("model"), args.GetInt("threads") ?? 0, memoryMb * (1L << 20), args.GetInt("max-batch-tokens"))
         {
             KvCacheDType = kvType,
@@ -46,12 +46,13 @@ internal sealed class EngineSetup
         };
     }
 
-    /// <summary>--kv-dtype f32|bf16 (default f32).</summary>
-    public static DType ReadKvDType(CliArgs args) => (args.Get("kv-dtype") ?? "f32").ToLowerInvariant() switch
+    /// <summary>--kv-dtype f32|bf16|auto (default auto: null, the engine's choice from the weights).</summary>
+    public static DType? ReadKvDType(CliArgs args) => (args.Get("kv-dtype") ?? "auto").ToLowerInvariant() switch
     {
+        "auto" => null,
         "f32" => DType.F32,
         "bf16" => DType.BF16,
-        string other => throw new CliUsageException($"--kv-dtype must be f32 or bf16, got '{other}'"),
+        string other => throw new CliUsageException($"--kv-dtype must be f32, bf16 or auto, got '{other}'"),
     };
 
     /// <summary>

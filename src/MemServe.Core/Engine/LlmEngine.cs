@@ -270,7 +270,7 @@ public sealed class LlmEngine : ILlmEngine
             BlockTokens = options.BlockTokens,
             QuantizeWeightsToQ8 = options.QuantizeWeightsToQ8,
             PackWeights = options.PackWeights,
-            KvCacheDType = options.KvCacheDType,
+            KvCacheDType = options.ResolveKvCacheDType(ModelInfo.Describe(null, config, weights).WeightDType),
         });
 
     /// <summary>A new sequence for a validated request; <paramref name="useCache"/> false keeps it out of the

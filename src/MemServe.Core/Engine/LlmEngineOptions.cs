@@ -47,11 +47,18 @@ public sealed record LlmEngineOptions
     /// source's matrices, which are not read afterwards. Default true; false keeps them zero-copy in the source.</summary>
     public bool PackWeights { get; init; } = true;
 
-    /// <summary>Element type of the KV cache: <see cref="Model.DType.F32"/> (default) or <see cref="Model.DType.BF16"/>,
-    /// which holds twice the tokens in the same memory and halves the attention's reads (batched decode at
-    /// longer contexts is faster), at the cost of rounding keys and values to BF16 when they are written.
-    /// Disk-tier files record it (a cache written with one type is not read with the other).</summary>
-    public Model.DType KvCacheDType { get; init; } = Model.DType.F32;
+    /// <summary>Element type of the KV cache: <see cref="Model.DType.F32"/> or <see cref="Model.DType.BF16"/>, which holds
+    /// twice the tokens in the same memory and halves the attention's reads (batched decode at longer contexts is
+    /// faster), at the cost of rounding keys and values to BF16 when they are written. Null (the default) follows the
+    /// weights, as vLLM's <c>auto</c> does (llama.cpp's default cache is F16): BF16 when they are stored in 16 bits
+    /// (F16 or BF16, quantized to Q8 or not), F32 for F32 weights (<see cref="ResolveKvCacheDType"/>). Disk-tier files
+    /// and KV transfers record it (a cache written with one type is not read with the other).</summary>
+    public Model.DType? KvCacheDType { get; init; }
+
+    /// <summary>The KV element type an engine over weights stored as <paramref name="weightDType"/> uses:
+    /// <see cref="KvCacheDType"/> when set, else BF16 for 16-bit weights and F32 for F32 weights.</summary>
+    public Model.DType ResolveKvCacheDType(Model.DType weightDType) =>
+        KvCacheDType ?? (weightDType == Model.DType.F32 ? Model.DType.F32 : Model.DType.BF16);
 
     /// <summary>Name reported in <see cref="ModelInfo.Name"/>; null uses the model type. Default null.</summary>
     public string? ModelName { get; init; }
@@ -68,7 +75,7 @@ public sealed record LlmEngineOptions
         }
         Positive(MemoryBudgetBytes, nameof(MemoryBudgetBytes));
         Positive(BlockTokens, nameof(BlockTokens));
-        if (KvCacheDType is not (Model.DType.F32 or Model.DType.BF16))
+        if (KvCacheDType is not (null or Model.DType.F32 or Model.DType.BF16))
             throw new ArgumentException($"LlmEngineOptions.KvCacheDType must be F32 or BF16, not {KvCacheDType}.", nameof(KvCacheDType));
         Positive(MaxBatchTokens, nameof(MaxBatchTokens));
         Positive(MaxRunningSequences, nameof(MaxRunningSequences));

@@ -9,10 +9,12 @@ namespace MemServe.Core.Tests.Bench;
 public class BenchCommandTests
 {
     [Theory]
-    [InlineData("bf16")]
-    [InlineData("q8")]
-    public void Json_output_has_every_field(string dtype)
+    [InlineData("bf16", "bf16")]
+    [InlineData("q8", "bf16")]
+    [InlineData("f32", "f32")]
+    public void Json_output_has_every_field(string dtype, string kvDType)
     {
+        // The KV cache follows the weights by default: BF16 for 16-bit weights (q8 is quantized from BF16), F32 for F32.
         List<JsonElement> lines = CliRunner.RunJsonLines("bench", "--shape", "tiny", "--dtype", dtype, "--threads", "2",
             "--prompt", "20", "--gen", "6", "--batch", "1,3", "--batch-prompt", "5", "--batch-gen", "6", "--runs", "1",
             "--bandwidth-mb", "8", "--json");
@@ -21,7 +23,7 @@ public class BenchCommandTests
         Assert.Equal("tiny", r.GetProperty("shape").GetString());
         Assert.Equal(dtype, r.GetProperty("dtype").GetString());
         Assert.Equal(2, r.GetProperty("threads").GetInt32());
-        Assert.Equal("f32", r.GetProperty("kv_dtype").GetString());
+        Assert.Equal(kvDType, r.GetProperty("kv_dtype").GetString());
         Assert.True(r.GetProperty("weights_bytes").GetInt64() > 0);
         foreach (string field in new[] { "prefill_tok_s", "decode_tok_s", "bandwidth_gb_s", "decode_roofline_fraction",
                      "weights_bandwidth_gb_s", "decode_weights_roofline_fraction" })

@@ -22,6 +22,25 @@ public class Bf16KvCacheTests
         // Keys and values carry 8 mantissa bits (relative error ≤ 2^-9 each).
         KvCacheConsistencyTests.AssertDecodeMatchesRecompute(kind, dtype, Bf16, relative: 2e-2);
 
+    [Theory]
+    [InlineData(DType.BF16, DType.BF16)]
+    [InlineData(DType.F16, DType.BF16)]
+    [InlineData(DType.F32, DType.F32)]
+    public async Task The_default_cache_follows_the_weights(DType weights, DType expected)
+    {
+        var (config, source) = TinyModels.Create("llama", weights);
+        var tokenizer = new FakeTokenizer { VocabSize = config.VocabSize };
+        await using LlmEngine engine = LlmEngine.Create(config, source, tokenizer,
+            new LlmEngineOptions { Threads = 1, MemoryBudgetBytes = 64L << 20, OwnsWeights = true, BlockTokens = 16 });
+        var layout = new KvCacheLayout(0, config.NumLayers, config.NumKvHeads, config.HeadDim, 16, expected);
+
+        EngineStats stats = engine.GetStats();
+
+        Assert.Equal(layout.BlockBytes, stats.KvCacheBytes / stats.KvBlocksTotal);
+        Assert.Equal(expected, new LlmEngineOptions().ResolveKvCacheDType(weights));
+        Assert.Equal(DType.F32, new LlmEngineOptions { KvCacheDType = DType.F32 }.ResolveKvCacheDType(DType.BF16));
+    }
+
     [Fact]
     public void Chunked_prefill_over_a_bf16_cache_matches_one_shot()
     {
@@ -75,7 +94,7 @@ public class Bf16KvCacheTests
 
         // The same budget holds about twice the blocks.
         await using LlmEngine f32 = LlmEngine.Create(DefaultModel.Config, DefaultModel.CreateWeights(), tokenizer,
-            new LlmEngineOptions { Threads = 2, MemoryBudgetBytes = 512L << 20, OwnsWeights = true });
+            new LlmEngineOptions { Threads = 2, MemoryBudgetBytes = 512L << 20, OwnsWeights = true, KvCacheDType = DType.F32 });
         int bf16Blocks = cached.GetStats().KvBlocksTotal, f32Blocks = f32.GetStats().KvBlocksTotal;
         Assert.True(bf16Blocks >= 1.9 * f32Blocks, $"BF16 cache {bf16Blocks} blocks, FP32 {f32Blocks}");
     }

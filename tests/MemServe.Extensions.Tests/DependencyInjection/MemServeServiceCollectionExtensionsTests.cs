@@ -75,14 +75,18 @@ public sealed class MemServeServiceCollectionExtensionsTests
     [Fact]
     public async Task A_bf16_kv_cache_from_configuration_takes_half_the_memory_per_block()
     {
-        IConfiguration f32 = TestSettings.Build(TestSettings.Configuration(("ModelName", "f32")));
+        IConfiguration f32 = TestSettings.Build(TestSettings.Configuration(("ModelName", "f32"), ("KvCacheDType", "F32")));
         IConfiguration bf16 = TestSettings.Build(TestSettings.Configuration(("ModelName", "bf16"), ("KvCacheDType", "BF16")));
+        IConfiguration auto = TestSettings.Build(TestSettings.Configuration(("ModelName", "auto")));
         await using ServiceProvider f32Services = EngineServices.Build(s => s.AddMemServe(f32.GetSection("MemServe")));
         await using ServiceProvider bf16Services = EngineServices.Build(s => s.AddMemServe(bf16.GetSection("MemServe")));
+        await using ServiceProvider autoServices = EngineServices.Build(s => s.AddMemServe(auto.GetSection("MemServe")));
 
         EngineStats a = f32Services.GetRequiredService<ILlmEngine>().GetStats(), b = bf16Services.GetRequiredService<ILlmEngine>().GetStats();
+        EngineStats c = autoServices.GetRequiredService<ILlmEngine>().GetStats();
 
         Assert.Equal(a.KvCacheBytes / a.KvBlocksTotal, 2 * (b.KvCacheBytes / b.KvBlocksTotal));
+        Assert.Equal(b.KvCacheBytes / b.KvBlocksTotal, c.KvCacheBytes / c.KvBlocksTotal); // BF16 weights: a BF16 cache by default
     }
 
     [Fact]
