@@ -11,7 +11,9 @@ namespace MemServe.Benchmarks;
 /// Weight-times-activations at the FFN shapes of the baseline models (S: 1536×576, M: 4864×896,
 /// L: 5632×2048). Tokens = 1 is the decode GEMV (bound by reading the weights once); Tokens = 64 is
 /// the prefill GEMM. Throughput columns: weight bytes ÷ time (GB/s, what bounds the GEMV) and
-/// 2·rows·cols·tokens ÷ time (GFLOP/s, what bounds the GEMM). Q8 quantizes the weights in setup.
+/// 2·rows·cols·tokens ÷ time (GFLOP/s, what bounds the GEMM). Q8 quantizes the weights in setup. Layout "Packed" is
+/// what the runner uses by default (<see cref="PanelLayout"/>, <see cref="Q8Panels"/>); "RowMajor" is the checkpoint's
+/// layout (<c>PackWeights = false</c>).
 /// </summary>
 [MemoryDiagnoser]
 [Config(typeof(Columns))]
@@ -35,15 +37,17 @@ public unsafe class MatMulBenchmarks
     private static double WeightBytes(BenchmarkCase c)
     {
         (int rows, int cols) = Dims(ThroughputColumn.Param<string>(c, nameof(Shape)));
+        bool packed = ThroughputColumn.Param<string>(c, nameof(Layout)) == "Packed";
         return ThroughputColumn.Param<string>(c, nameof(Format)) switch
         {
             "F32" => 4.0 * rows * cols,
-            "Q8" => Q8Quantizer.BytesFor(rows, cols),
+            "Q8" => packed ? Q8Panels.BytesFor(rows, cols) : Q8Quantizer.BytesFor(rows, cols),
             _ => 2.0 * rows * cols,
         };
     }
 
-    private NativeBuffer<byte>? _q8, _xq;
+    private NativeBuffer<byte>? _q8, _xq, _packed;
+    private NativeBuffer<float>? _packedInput;
     private NativeBuffer<byte> _weights = null!;
     private NativeBuffer<float> _x = null!, _y = null!, _scratch = null!;
     private ComputeThreadPool _pool = null!;
@@ -58,6 +62,9 @@ public unsafe class MatMulBenchmarks
 
     [Params(1, 64)]
     public int Tokens { get; set; }
+
+    [Params("Packed", "RowMajor")]
+    public string Layout { get; set; } = "Packed";
 
     [Params(2)]
     public int Threads { get; set; }
@@ -81,13 +88,23 @@ public unsafe class MatMulBenchmarks
         _y = new NativeBuffer<float>((long)Tokens * rows, null, MemoryCategory.Scratch, "y");
         _pool = new ComputeThreadPool(Threads);
         _scratch = new NativeBuffer<float>(Compute.MatMul.ScratchFloats(_pool.ThreadCount, cols), null, MemoryCategory.Scratch, "scratch");
+        bool packed = Layout == "Packed";
         if (Format == "Q8")
         {
-            _q8 = new NativeBuffer<byte>(Q8Quantizer.BytesFor(rows, cols), null, MemoryCategory.Weights, "q8");
-            _w = Q8Quantizer.Quantize(_w, _q8.Pointer);
+            long bytes = packed ? Q8Panels.BytesFor(rows, cols) : Q8Quantizer.BytesFor(rows, cols);
+            _q8 = new NativeBuffer<byte>(bytes, null, MemoryCategory.Weights, "q8");
+            _w = packed ? Q8Panels.Quantize(_w, _q8.Pointer) : Q8Quantizer.Quantize(_w, _q8.Pointer);
             _xq = new NativeBuffer<byte>(Compute.MatMul.Q8ScratchBytes(Tokens, cols), null, MemoryCategory.Scratch, "xq");
         }
-        _matMul = new Compute.MatMul(_pool, _scratch.Pointer, cols, _xq is null ? null : _xq.Pointer, Tokens);
+        else if (packed)
+        {
+            _packed = new NativeBuffer<byte>(PanelLayout.PackedBytes(rows, cols, DType.SizeInBytes()), null, MemoryCategory.Weights, "packed");
+            PanelLayout.Pack(_weights.Pointer, rows, cols, DType.SizeInBytes(), _packed.Pointer, 0, PanelLayout.PanelsFor(rows));
+            _w = new WeightMatrix(_packed.Pointer, _w.Format, rows, cols, null, packed: true);
+            _packedInput = new NativeBuffer<float>(PanelLayout.PackedInputFloats(Tokens, cols), null, MemoryCategory.Scratch, "xp");
+        }
+        _matMul = new Compute.MatMul(_pool, _scratch.Pointer, cols, _xq is null ? null : _xq.Pointer, Tokens,
+            packedInput: _packedInput is null ? null : _packedInput.Pointer, packedTokens: Tokens);
     }
 
     [Benchmark]
@@ -103,5 +120,7 @@ public unsafe class MatMulBenchmarks
         _scratch.Dispose();
         _q8?.Dispose();
         _xq?.Dispose();
+        _packed?.Dispose();
+        _packedInput?.Dispose();
     }
 }
