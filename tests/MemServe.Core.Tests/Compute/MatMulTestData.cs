@@ -37,4 +37,25 @@ public static class MatMulTestData
         }
         return v;
     }
+
+    /// <summary>Each output against a double-precision sum of the stored weights times x (plus bias); NaN and infinite
+    /// references must come out as NaN and the same infinity.</summary>
+    public static void AssertMatchesReference(float[] w, float[] x, float[]? bias, float[] y, int tokens, int rows, int cols)
+    {
+        for (int t = 0; t < tokens; t++)
+        {
+            for (int r = 0; r < rows; r++)
+            {
+                double expected = bias?[r] ?? 0;
+                for (int i = 0; i < cols; i++) expected += (double)w[r * cols + i] * x[t * cols + i];
+                float actual = y[t * rows + r];
+                if (double.IsNaN(expected) || double.IsInfinity(expected))
+                {
+                    Assert.True(double.IsNaN(expected) ? float.IsNaN(actual) : actual == expected, $"y[{t}, {r}] = {actual}, expected {expected}");
+                    continue;
+                }
+                Assert.True(Math.Abs(expected - actual) <= 1e-4 * (1 + Math.Abs(expected)), $"y[{t}, {r}] = {actual}, expected {expected}");
+            }
+        }
+    }
 }

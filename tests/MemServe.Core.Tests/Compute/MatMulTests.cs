@@ -49,16 +49,7 @@ public unsafe class MatMulTests
             matMul.Run(px, cols, tokens, new WeightMatrix(weight.Pointer, dtype, rows, cols), withBias ? pb : null, py, rows);
         }
 
-        for (int t = 0; t < tokens; t++)
-        {
-            for (int r = 0; r < rows; r++)
-            {
-                double expected = withBias ? bias[r] : 0;
-                for (int i = 0; i < cols; i++) expected += (double)w[r * cols + i] * x[t * cols + i];
-                Assert.True(Math.Abs(expected - y[t * rows + r]) <= 1e-4 * (1 + Math.Abs(expected)),
-                    $"y[{t}, {r}] = {y[t * rows + r]}, expected {expected}");
-            }
-        }
+        MatMulTestData.AssertMatchesReference(w, x, withBias ? bias : null, y, tokens, rows, cols);
     }
 
     [Theory]

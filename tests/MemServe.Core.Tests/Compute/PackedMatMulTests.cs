@@ -47,7 +47,7 @@ public unsafe class PackedMatMulTests
             f.MatMul.Run(px, cols, tokens, matrix, withBias ? pb : null, py, rows);
         }
 
-        AssertMatches(w, x, withBias ? bias : null, y, tokens, rows, cols, 0, rows);
+        MatMulTestData.AssertMatchesReference(w, x, withBias ? bias : null, y, tokens, rows, cols);
     }
 
     [Theory]
@@ -83,9 +83,9 @@ public unsafe class PackedMatMulTests
                 new MatMulTarget(matrices[1], null, pk, rows[1]), new MatMulTarget(matrices[2], null, pv, rows[2]));
         }
 
-        AssertMatches(stored[0], x, bias, q, tokens, rows[0], cols, 0, rows[0]);
-        AssertMatches(stored[1], x, null, kk, tokens, rows[1], cols, 0, rows[1]);
-        AssertMatches(stored[2], x, null, v, tokens, rows[2], cols, 0, rows[2]);
+        MatMulTestData.AssertMatchesReference(stored[0], x, bias, q, tokens, rows[0], cols);
+        MatMulTestData.AssertMatchesReference(stored[1], x, null, kk, tokens, rows[1], cols);
+        MatMulTestData.AssertMatchesReference(stored[2], x, null, v, tokens, rows[2], cols);
         for (int k = 0; k < 3; k++)
         {
             weights[k].Dispose();
@@ -118,7 +118,7 @@ public unsafe class PackedMatMulTests
 
         fixed (float* px = x, py = y) f.MatMul.Run(px, cols, tokens, matrix, null, py, rows);
 
-        AssertMatches(w, x, null, y, tokens, rows, cols, 0, rows);
+        MatMulTestData.AssertMatchesReference(w, x, null, y, tokens, rows, cols);
     }
 
     [Theory]
@@ -149,24 +149,5 @@ public unsafe class PackedMatMulTests
         PanelLayout.Pack(weight.Pointer, rows, cols, eb, packed.Pointer, 0, PanelLayout.PanelsFor(rows));
         matrix = new WeightMatrix(packed.Pointer, WeightMatrix.FormatOf(dtype), rows, cols, null, packed: true);
         return packed;
-    }
-
-    private static void AssertMatches(float[] w, float[] x, float[]? bias, float[] y, int tokens, int rows, int cols, int r0, int r1)
-    {
-        for (int t = 0; t < tokens; t++)
-        {
-            for (int r = r0; r < r1; r++)
-            {
-                double expected = bias?[r] ?? 0;
-                for (int i = 0; i < cols; i++) expected += (double)w[r * cols + i] * x[t * cols + i];
-                float actual = y[t * rows + r];
-                if (double.IsNaN(expected) || double.IsInfinity(expected))
-                {
-                    Assert.True(double.IsNaN(expected) ? float.IsNaN(actual) : actual == expected, $"y[{t}, {r}] = {actual}, expected {expected}");
-                    continue;
-                }
-                Assert.True(Math.Abs(expected - actual) <= 1e-4 * (1 + Math.Abs(expected)), $"y[{t}, {r}] = {actual}, expected {expected}");
-            }
-        }
     }
 }
