@@ -34,7 +34,7 @@ public sealed class LlmEngine : ILlmEngine
     private readonly RequestValidator _validator;
     private readonly EngineCounters _counters;
     private readonly ITensorSource? _ownedWeights;
-    private readonly int[] _eosTokenIds;
+    private readonly StopTokens _stopTokens;
     private readonly TimeProvider _time;
     private EngineKv? _kv;
     private long _nextRequestId;
@@ -77,7 +77,7 @@ public sealed class LlmEngine : ILlmEngine
             }
             ContextLimit = (int)Math.Min(modelContext, (long)blocks * layout.BlockTokens);
             _validator = new RequestValidator(tokenizer, config.VocabSize, modelContext, blocks, layout.BlockTokens);
-            _eosTokenIds = EosTokenIds(config, tokenizer);
+            _stopTokens = new StopTokens(config, tokenizer);
 
             _counters = new EngineCounters(_time);
             _admissions = new AdmissionQueue(options.AdmissionQueueCapacity);
@@ -158,44 +158,8 @@ public sealed class LlmEngine : ILlmEngine
         await GenerationCollector.CollectAsync(GenerateAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
-    public EngineStats GetStats()
-    {
-        (double processed, double generated) = _counters.Throughput.Rates();
-        int free = _pool.FreeCount;
-        int cached = _memPool?.DeviceCachedBlocks ?? 0;
-        PrefixCacheCounters? cache = _memPool?.Counters;
-        return new EngineStats
-        {
-            Running = _scheduler.RunningCount,
-            Waiting = _scheduler.WaitingCount + _admissions.Count,
-            KvBlocksTotal = _pool.TotalCount,
-            KvBlocksUsed = Math.Max(0, _pool.TotalCount - free - cached),
-            KvBlocksFree = free,
-            KvBlocksCached = cached,
-            HostCachedBlocks = _memPool?.HostBlocks ?? 0,
-            DiskCachedBlocks = _memPool?.DiskBlocks ?? 0,
-            PrefixCacheEnabled = _memPool is not null,
-            PrefixCacheLookups = cache?.Lookups ?? 0,
-            PrefixCachePromptTokens = cache?.LookupTokens ?? 0,
-            PrefixCacheHitTokens = cache?.HitTokens ?? 0,
-            PrefixCacheEvictions = cache?.Evictions ?? 0,
-            PrefixCacheSwapIns = cache?.SwapIns ?? 0,
-            PrefixCacheSwapOuts = cache?.SwapOuts ?? 0,
-            BlockTokens = _storage.Layout.BlockTokens,
-            MemoryBudgetBytes = _budget.LimitBytes,
-            WeightBytes = _budget.UsedBy(MemoryCategory.Weights),
-            KvCacheBytes = _budget.UsedBy(MemoryCategory.KvCache),
-            ScratchBytes = _budget.UsedBy(MemoryCategory.Scratch),
-            TotalPromptTokens = _counters.PromptTokens,
-            TotalGeneratedTokens = _counters.GeneratedTokens,
-            RecentGeneratedTokensPerSecond = generated,
-            RecentProcessedTokensPerSecond = processed,
-            Preemptions = _counters.Preemptions,
-            CompletedRequests = _counters.Completed,
-            FailedRequests = _counters.Failed,
-            CancelledRequests = _counters.Cancelled,
-        };
-    }
+    public EngineStats GetStats() =>
+        EngineStatsReader.Read(_scheduler, _admissions, _pool, _memPool, _storage, _budget, _counters);
 
     /// <summary>Stops the engine thread, ends every request in flight with <see cref="ObjectDisposedException"/>,
     /// and frees the runner, the KV cache and (when owned) the weights. Idempotent; waits for the current step.</summary>
@@ -277,7 +241,7 @@ public sealed class LlmEngine : ILlmEngine
     /// prefix cache, <paramref name="handoff"/> makes it prefill-only.</summary>
     internal Sequence CreateSequence(GenerationRequest request, int[] prompt, bool useCache = true, PrefillHandoff? handoff = null)
     {
-        int[] stopIds = StopTokenIds(request);
+        int[] stopIds = _stopTokens.For(request);
         IIncrementalDetokenizer detokenizer = Tokenizer.CreateDetokenizer(skipSpecialTokens: true);
         return new Sequence(Interlocked.Increment(ref _nextRequestId), prompt, request, ContextLimit, stopIds,
             detokenizer, _time.GetTimestamp()) { UseCache = useCache, Handoff = handoff };
@@ -324,22 +288,5 @@ public sealed class LlmEngine : ILlmEngine
         {
             // The engine stopped: its pool goes with it.
         }
-    }
-
-    // The request's stop ids plus, unless it ignores EOS, the model's and the tokenizer's EOS ids.
-    private int[] StopTokenIds(GenerationRequest request)
-    {
-        int eos = request.IgnoreEos ? 0 : _eosTokenIds.Length;
-        var ids = new int[request.StopTokenIds.Count + eos];
-        for (int i = 0; i < request.StopTokenIds.Count; i++) ids[i] = request.StopTokenIds[i];
-        Array.Copy(_eosTokenIds, 0, ids, request.StopTokenIds.Count, eos);
-        return ids;
-    }
-
-    private static int[] EosTokenIds(ModelConfig config, ITokenizer tokenizer)
-    {
-        var ids = new List<int>(config.EosTokenIds);
-        if (tokenizer.EosTokenId is { } eos && !ids.Contains(eos)) ids.Add(eos);
-        return [.. ids];
     }
 }
