@@ -8,7 +8,7 @@ namespace MemServe.Runner;
 /// Binds and validates the tensors of a layer range against a <see cref="ModelConfig"/>: only the layers
 /// of the range, the embedding only when the range starts at 0, the final norm and LM head (or the tied
 /// embedding) only when it ends at the last layer. Matrices stay zero-copy in the source, or are replaced by the
-/// runner's one packed or int8 copy (<see cref="WeightCopyStore"/>); norm and bias
+/// runner's packed or int8 copies (<see cref="WeightCopies"/>, shared with other runners over the same source); norm and bias
 /// vectors are widened into one small FP32 buffer. Charges the budget (Weights) with the bound bytes for
 /// its lifetime. Missing tensors throw <see cref="MissingTensorException"/>, wrong shapes
 /// <see cref="TensorShapeException"/>, both naming the tensor. Read-only after construction.
@@ -19,12 +19,17 @@ internal sealed unsafe class LlamaWeights : IDisposable
     private readonly NativeBuffer<float> _vectors;
     private readonly MemoryBudget? _budget;
     private long _chargedBytes;
-    private WeightCopyStore? _copy;
+    private readonly ITensorSource _source;
+    private readonly WeightCopy _copyKind;
+    private readonly List<nint> _copied = [];   // originals whose shared copies this instance holds
+    private long _copyBytes;                    // their bytes, charged to the budget
 
     public LlamaWeights(ModelConfig config, ITensorSource source, LayerRange range, MemoryBudget? budget, WeightCopy copy = WeightCopy.None)
     {
         Range = range;
         _budget = budget;
+        _source = source;
+        _copyKind = copy;
         var binder = new TensorBinder(config, source);
         bool head = range.End == config.NumLayers;
         TensorRef? embedding = range.Start == 0 ? binder.Matrix(LlamaTensorNames.Embedding, config.VocabSize, config.HiddenSize) : null;
@@ -67,7 +72,7 @@ internal sealed unsafe class LlamaWeights : IDisposable
         {
             try
             {
-                CopyMatrices(copy, budget, source is IMappedTensorSource);
+                CopyMatrices();
             }
             catch
             {
@@ -77,33 +82,39 @@ internal sealed unsafe class LlamaWeights : IDisposable
         }
     }
 
-    /// <summary>Replaces every matrix by its packed or int8 copy (the source's matrices are not read afterwards). With
-    /// <paramref name="releaseMapped"/> each original's mapped pages are dropped once copied, so the copy replaces them in
-    /// memory (peak: the copy plus one matrix) instead of adding to them.</summary>
-    private void CopyMatrices(WeightCopy copy, MemoryBudget? budget, bool releaseMapped)
+    /// <summary>Replaces every matrix by its packed or int8 copy, shared with other runners over the same source
+    /// (<see cref="WeightCopies"/>; the source's matrices are not read afterwards, and a mapped source's pages are dropped
+    /// once copied), and charges the budget with the copies' bytes.</summary>
+    private void CopyMatrices()
     {
-        var all = new List<WeightMatrix>();
-        foreach (LayerWeights l in _layers) all.AddRange([l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down]);
-        if (HasEmbedding) all.Add(Embedding);
-        if (HasHead) all.Add(LmHead);
-        WeightCopyStore store = _copy = new WeightCopyStore(all, copy, budget, $"layers {Range}");
-        WeightMatrix Take(in WeightMatrix source)
+        var distinct = new Dictionary<nint, WeightMatrix>();
+        foreach (LayerWeights l in _layers)
         {
-            WeightMatrix result = store.Copy(source);
-            if (releaseMapped) MappedPages.Release(source.Data, source.DataBytes);
-            return result;
+            foreach (WeightMatrix m in (ReadOnlySpan<WeightMatrix>)[l.Q, l.K, l.V, l.O, l.Gate, l.Up, l.Down]) distinct.TryAdd((nint)m.Data, m);
+        }
+        if (HasEmbedding) distinct.TryAdd((nint)Embedding.Data, Embedding);
+        if (HasHead) distinct.TryAdd((nint)LmHead.Data, LmHead);
+        long bytes = 0;
+        foreach (WeightMatrix m in distinct.Values) bytes += WeightCopies.BytesFor(m, _copyKind);
+        _budget?.Charge(MemoryCategory.Weights, bytes, $"{(_copyKind is WeightCopy.Q8 or WeightCopy.PackedQ8 ? "int8" : "packed")} weights of layers {Range} ({distinct.Count} matrices)");
+        _copyBytes = bytes;
+        var copies = new Dictionary<nint, WeightMatrix>();
+        foreach ((nint data, WeightMatrix m) in distinct)
+        {
+            copies.Add(data, WeightCopies.Acquire(_source, m, _copyKind));
+            _copied.Add(data);
         }
         for (int i = 0; i < _layers.Length; i++)
         {
             LayerWeights l = _layers[i];
             _layers[i] = l with
             {
-                Q = Take(l.Q), K = Take(l.K), V = Take(l.V), O = Take(l.O),
-                Gate = Take(l.Gate), Up = Take(l.Up), Down = Take(l.Down),
+                Q = copies[(nint)l.Q.Data], K = copies[(nint)l.K.Data], V = copies[(nint)l.V.Data], O = copies[(nint)l.O.Data],
+                Gate = copies[(nint)l.Gate.Data], Up = copies[(nint)l.Up.Data], Down = copies[(nint)l.Down.Data],
             };
         }
-        if (HasEmbedding) Embedding = Take(Embedding);
-        if (HasHead) LmHead = Take(LmHead);
+        if (HasEmbedding) Embedding = copies[(nint)Embedding.Data];
+        if (HasHead) LmHead = copies[(nint)LmHead.Data];
     }
 
     /// <summary>The bound layer range.</summary>
@@ -125,13 +136,13 @@ internal sealed unsafe class LlamaWeights : IDisposable
     public float* FinalNorm { get; }
 
     /// <summary>Bytes charged to the budget: zero-copy matrices or the runner's copy, plus the FP32 vector copies.</summary>
-    public long BoundBytes => _chargedBytes + (_vectors?.ByteLength ?? 0) + (_copy?.ByteLength ?? 0);
+    public long BoundBytes => _chargedBytes + (_vectors?.ByteLength ?? 0) + _copyBytes;
 
     /// <summary>True when the matrices are the runner's int8 copy.</summary>
-    public bool IsQuantized => _copy != null && Layer(Range.Start).Q.Format == WeightFormat.Q8;
+    public bool IsQuantized => _copyKind is WeightCopy.Q8 or WeightCopy.PackedQ8;
 
     /// <summary>True when the matrices are the runner's packed F32/F16/BF16 copy (they need packed-input scratch).</summary>
-    public bool IsPacked => _copy != null && Layer(Range.Start).Q is { Packed: true, Format: not WeightFormat.Q8 };
+    public bool IsPacked => _copyKind == WeightCopy.Packed;
 
     /// <summary>Weights of absolute layer <paramref name="layer"/> (inside <see cref="Range"/>).</summary>
     public ref readonly LayerWeights Layer(int layer) => ref _layers[layer - Range.Start];
@@ -139,8 +150,13 @@ internal sealed unsafe class LlamaWeights : IDisposable
     /// <summary>Releases the budget charge and the vector copies. Idempotent.</summary>
     public void Dispose()
     {
-        _copy?.Dispose();
-        _copy = null;
+        foreach (nint data in _copied) WeightCopies.Release(_source, data, _copyKind);
+        _copied.Clear();
+        if (_copyBytes > 0)
+        {
+            _budget?.Release(MemoryCategory.Weights, _copyBytes);
+            _copyBytes = 0;
+        }
         _vectors?.Dispose();
         if (_chargedBytes > 0)
         {

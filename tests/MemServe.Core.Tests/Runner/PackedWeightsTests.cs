@@ -45,4 +45,38 @@ public class PackedWeightsTests
         }
         Assert.Equal(before, budget.UsedBy(MemServe.Memory.MemoryCategory.Weights));
     }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public void Runners_over_one_source_share_one_copy_until_the_last_is_disposed(bool q8)
+    {
+        var (config, weights) = TinyModels.Create("llama", DType.BF16);
+        using var _ = weights;
+        long before = MemServe.Memory.NativeMemoryTracker.LiveBytes;
+        var budgetA = new MemServe.Memory.MemoryBudget(1L << 30);
+        var budgetB = new MemServe.Memory.MemoryBudget(1L << 30);
+        var options = new CpuRunnerOptions { Threads = 2, BlockTokens = 4, QuantizeWeightsToQ8 = q8 };
+        int[] prompt = TinyModels.Tokens(11, config.VocabSize, seed: 2);
+        float[] expected;
+        using (var alone = new RunnerHarness(config, weights, options)) expected = alone.Step(0, prompt);
+        Assert.Equal(before, MemServe.Memory.NativeMemoryTracker.LiveBytes);
+
+        var a = new RunnerHarness(config, weights, options with { Budget = budgetA });
+        long withOne = MemServe.Memory.NativeMemoryTracker.LiveBytes;
+        var b = new RunnerHarness(config, weights, options with { Budget = budgetB });
+        long copies = a.Runner.DecodeReadRegions().Sum(r => r.Bytes);
+
+        // The second runner adds its scratch and KV but no second copy of the matrices; each budget is charged for them.
+        Assert.Equal(a.Runner.DecodeReadRegions().Select(r => r.Start), b.Runner.DecodeReadRegions().Select(r => r.Start));
+        Assert.True(MemServe.Memory.NativeMemoryTracker.LiveBytes - withOne < withOne - before - copies / 2,
+            "the second runner allocated another copy of the weights");
+        Assert.Equal(budgetA.UsedBy(MemServe.Memory.MemoryCategory.Weights), budgetB.UsedBy(MemServe.Memory.MemoryCategory.Weights));
+        a.Dispose();
+        Assert.Equal(expected, b.Step(0, prompt)); // the copy outlives the first runner
+        b.Dispose();
+        Assert.Equal(before, MemServe.Memory.NativeMemoryTracker.LiveBytes);
+        Assert.Equal(0, budgetA.UsedBytes);
+        Assert.Equal(0, budgetB.UsedBytes);
+    }
 }
