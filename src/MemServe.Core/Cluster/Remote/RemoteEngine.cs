@@ -22,29 +22,23 @@ namespace MemServe.Cluster.Remote;
 /// </remarks>
 public sealed class RemoteEngine : ILlmEngine, IEngineInstance
 {
-    private readonly IPEndPoint _endPoint;
     private readonly RemoteEngineOptions _options;
-    private readonly SemaphoreSlim _reconnect = new(1, 1);
     private readonly CancellationTokenSource _disposing = new();
-    private RemoteConnection _connection;
+    private readonly RemoteLink _link;
     private Task _healthLoop = Task.CompletedTask;
     private EngineStats _stats = new();
     private readonly RemoteCacheEvents _cacheEvents;
-    private long _nextId;
     private volatile bool _probeHealthy = true;
     private int _disposed;
 
     private RemoteEngine(IPEndPoint endPoint, RemoteEngineOptions options, RemoteConnection connection, ITokenizer tokenizer)
     {
-        _endPoint = endPoint;
         _options = options;
-        _connection = connection;
-        Info = connection.Info;
-        Id = options.InstanceId ?? Info.InstanceId;
+        Id = options.InstanceId ?? connection.Info.InstanceId;
         Endpoint = endPoint.ToString();
         Tokenizer = tokenizer;
         _cacheEvents = new RemoteCacheEvents(Id);
-        Attach(connection);
+        _link = new RemoteLink(this, endPoint, options, Id, connection, _cacheEvents, lastId: 1);
     }
 
     /// <summary>The instance id (<see cref="RemoteEngineOptions.InstanceId"/>, else the host's).</summary>
@@ -54,13 +48,13 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
     public string Endpoint { get; }
 
     /// <summary>What the host announced at the last (re)connect.</summary>
-    public RemoteInstanceInfo Info { get; private set; }
+    public RemoteInstanceInfo Info => _link.Info;
 
     /// <inheritdoc />
     public InstanceRole Role => Info.Role;
 
     /// <summary>True while the connection is up and the last probe was answered in time.</summary>
-    public bool IsHealthy => _probeHealthy && Volatile.Read(ref _connection).IsOpen;
+    public bool IsHealthy => _probeHealthy && _link.IsOpen;
 
     /// <summary>Load derived from the last stats snapshot (probe answers refresh it).</summary>
     public InstanceLoad Load
@@ -105,7 +99,7 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
         try
         {
             ITokenizer tokenizer = TokenizerOf(connection.Info, options, endPoint.ToString());
-            engine = new RemoteEngine(endPoint, options, connection, tokenizer) { _nextId = 1 };
+            engine = new RemoteEngine(endPoint, options, connection, tokenizer);
             await engine.GetStatsAsync(cancellationToken).ConfigureAwait(false);
             engine._healthLoop = Task.Run(engine.HealthLoopAsync, CancellationToken.None);
             return engine;
@@ -137,7 +131,7 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
     /// <summary>Asks the host for a fresh stats snapshot (at most <see cref="RemoteEngineOptions.HealthProbeTimeout"/>).</summary>
     public async Task<EngineStats> GetStatsAsync(CancellationToken cancellationToken = default)
     {
-        RemoteConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        RemoteConnection connection = await _link.GetAsync(cancellationToken).ConfigureAwait(false);
         byte[] reply = await connection.CallAsync(NextId(), RemoteOp.StatsRequest, MessageType.Control, "a stats request",
             _options.HealthProbeTimeout, cancellationToken).ConfigureAwait(false);
         if (reply.Length == 0 || (RemoteOp)reply[0] != RemoteOp.StatsReply) RemoteThrowHelper.ThrowProtocol("expected a stats reply");
@@ -152,7 +146,7 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
     {
         try
         {
-            RemoteConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+            RemoteConnection connection = await _link.GetAsync(cancellationToken).ConfigureAwait(false);
             byte[] reply = await connection.CallAsync(NextId(), default, MessageType.HealthProbe, "a health probe",
                 _options.HealthProbeTimeout, cancellationToken).ConfigureAwait(false);
             Volatile.Write(ref _stats, EngineStatsCodec.Read(reply));
@@ -172,9 +166,7 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
         if (Interlocked.Exchange(ref _disposed, 1) != 0) return;
         await _disposing.CancelAsync().ConfigureAwait(false);
         await _healthLoop.ConfigureAwait(false);
-        await _reconnect.WaitAsync().ConfigureAwait(false);
-        try { await Volatile.Read(ref _connection).DisposeAsync().ConfigureAwait(false); }
-        finally { _reconnect.Release(); }
+        await _link.DisposeAsync().ConfigureAwait(false);
         _disposing.Dispose();
     }
 
@@ -183,7 +175,7 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
     private async IAsyncEnumerable<GenerationUpdate> StreamAsync(Action<WireWriter> encode, MessageType type, IKvSource? promptKv,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        RemoteConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        RemoteConnection connection = await _link.GetAsync(cancellationToken).ConfigureAwait(false);
         long id = NextId();
         RemoteCall call;
         using (var w = new WireWriter())
@@ -209,7 +201,7 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
         }
     }
 
-    internal long NextId() => Interlocked.Increment(ref _nextId);
+    internal long NextId() => _link.NextId();
 
     /// <inheritdoc />
     public Task<bool> ProbeHealthAsync(CancellationToken cancellationToken = default) => ProbeAsync(cancellationToken);
@@ -218,7 +210,7 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
     public async Task<PrefillResult> PrefillAsync(PrefillRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        RemoteConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        RemoteConnection connection = await _link.GetAsync(cancellationToken).ConfigureAwait(false);
         long id = NextId();
         using var w = new WireWriter();
         RemoteKvMessages.WritePrefill(w, request);
@@ -241,7 +233,7 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
     /// <inheritdoc />
     public async Task<IKvSource> ExportCachedAsync(ReadOnlyMemory<int> tokens, CancellationToken cancellationToken = default)
     {
-        RemoteConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        RemoteConnection connection = await _link.GetAsync(cancellationToken).ConfigureAwait(false);
         long id = NextId();
         using var w = new WireWriter();
         w.WriteByte((byte)RemoteOp.Export);
@@ -257,7 +249,7 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
         CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(source);
-        RemoteConnection connection = await GetConnectionAsync(cancellationToken).ConfigureAwait(false);
+        RemoteConnection connection = await _link.GetAsync(cancellationToken).ConfigureAwait(false);
         long id = NextId();
         using var w = new WireWriter();
         RemoteKvMessages.WriteImport(w, tokens.Span, insert, new RemoteKvMessages.SourceShape(source.InstanceId, source.BlockCount, source.TokenCount));
@@ -271,46 +263,8 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
     public IDisposable SubscribeCacheEvents(Action<CacheEvent> handler)
     {
         ArgumentNullException.ThrowIfNull(handler);
-        if (_cacheEvents.Add(handler)) _ = SubscribeOnHostAsync(Volatile.Read(ref _connection));
+        if (_cacheEvents.Add(handler)) _link.Subscribe();
         return new RemoteCacheEvents.Subscription(_cacheEvents, handler);
-    }
-
-    private static async Task SubscribeOnHostAsync(RemoteConnection connection)
-    {
-        try { await RemoteProtocol.SendOpAsync(connection.Transport, RemoteProtocol.NoCorrelation, RemoteOp.Subscribe).ConfigureAwait(false); }
-        catch (KvTransportException) { /* a reconnect subscribes again */ }
-    }
-
-    private void Attach(RemoteConnection connection)
-    {
-        connection.NameInstance(Id);
-        connection.CacheEvent += (type, hashes) => _cacheEvents.OnHostEvent(type == MessageType.InsertEvent, hashes);
-        connection.Closed += _cacheEvents.OnConnectionLost;
-        if (_cacheEvents.HasHandlers) _ = SubscribeOnHostAsync(connection);
-    }
-
-    private async ValueTask<RemoteConnection> GetConnectionAsync(CancellationToken cancellationToken)
-    {
-        RemoteConnection current = Volatile.Read(ref _connection);
-        if (current.IsOpen) return current;
-        await _reconnect.WaitAsync(cancellationToken).ConfigureAwait(false);
-        try
-        {
-            ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-            current = Volatile.Read(ref _connection);
-            if (current.IsOpen) return current;
-            RemoteConnection fresh = await RemoteConnection.OpenAsync(_endPoint, Id, _options.Transport, _options.HelloTimeout,
-                NextId(), cancellationToken).ConfigureAwait(false);
-            Attach(fresh);
-            Info = fresh.Info;
-            Volatile.Write(ref _connection, fresh);
-            await current.DisposeAsync().ConfigureAwait(false);
-            return fresh;
-        }
-        finally
-        {
-            _reconnect.Release();
-        }
     }
 
     private async Task HealthLoopAsync()
