@@ -27,7 +27,7 @@ public class CancellationTests
             }
         });
 
-        EngineStats stats = await TestEngines.IdleAsync(engine);
+        EngineStats stats = await TestEngines.IdleAsync(engine, s => s.CancelledRequests == 1);
         Assert.True(usedWhileRunning > 0);
         Assert.Equal(0, stats.KvBlocksUsed);
         Assert.Equal(1, stats.CancelledRequests);

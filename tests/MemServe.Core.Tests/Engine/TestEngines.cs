@@ -56,13 +56,16 @@ internal static class TestEngines
     }
 
     /// <summary>Polls until the engine has no request left and every KV block is free (or patience runs out).</summary>
-    public static async Task<EngineStats> IdleAsync(LlmEngine engine)
+    public static async Task<EngineStats> IdleAsync(LlmEngine engine, Func<EngineStats, bool>? andThen = null)
     {
         DateTime deadline = DateTime.UtcNow + Patience;
         while (true)
         {
+            // The snapshot's figures are read one by one while the engine thread moves on, so a caller that expects a
+            // counter to have moved as well waits for that too (andThen) rather than for the first idle-looking read.
             EngineStats stats = engine.GetStats();
-            if ((stats.Running == 0 && stats.Waiting == 0 && stats.KvBlocksUsed == 0) || DateTime.UtcNow > deadline) return stats;
+            bool idle = stats.Running == 0 && stats.Waiting == 0 && stats.KvBlocksUsed == 0 && (andThen?.Invoke(stats) ?? true);
+            if (idle || DateTime.UtcNow > deadline) return stats;
             await Task.Delay(5);
         }
     }
