@@ -38,6 +38,7 @@ internal static class BenchCommand
 
         ITensorSource weights;
         ModelConfig config;
+        DType stored;
         ITokenizer tokenizer;
         string label;
         if (shape is not null)
@@ -45,7 +46,7 @@ internal static class BenchCommand
             if (!q8 && !TryParseDType(dtypeText, out _)) throw new CliUsageException($"--dtype must be f32, f16, bf16 or q8, got '{dtypeText}'");
             try { config = ModelShapes.Get(shape); }
             catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
-            DType stored = q8 ? DType.BF16 : TryParseDType(dtypeText, out DType d) ? d : DType.BF16;
+            stored = q8 ? DType.BF16 : TryParseDType(dtypeText, out DType d) ? d : DType.BF16;
             weights = RandomWeights.Create(config, stored);
             tokenizer = new BenchTokenizer(config.VocabSize);
             label = shape.ToUpperInvariant() == "TINY" ? "tiny" : shape.ToUpperInvariant();
@@ -54,7 +55,7 @@ internal static class BenchCommand
         {
             LoadedModel model = LoadedModel.Load(modelDir);
             (weights, config, tokenizer, label) = (model.Weights, model.Config, model.Tokenizer, model.Name);
-            DType stored = ModelInfo.Describe(null, config, weights).WeightDType;
+            stored = ModelInfo.Describe(null, config, weights).WeightDType;
             if (!q8 && args.Has("dtype") && (!TryParseDType(dtypeText, out DType asked) || asked != stored))
                 throw new CliUsageException($"--model weights are {stored}; --dtype may only be {stored.SafetensorsName().ToLowerInvariant()} or q8");
             if (!q8) dtypeText = stored.SafetensorsName().ToLowerInvariant();
@@ -62,7 +63,8 @@ internal static class BenchCommand
 
         using (weights)
         {
-            var result = Measure(config, weights, tokenizer, q8, pack, kvType, threads, prompt, gen, runs, batches, batchPrompt, batchGen, bandwidthBytes);
+            DType kv = new LlmEngineOptions { KvCacheDType = kvType }.ResolveKvCacheDType(stored);
+            var result = Measure(config, weights, tokenizer, q8, pack, kv, threads, prompt, gen, runs, batches, batchPrompt, batchGen, bandwidthBytes);
             result.Shape = label;
             result.DType = dtypeText;
             Print(result, json, output);
@@ -70,10 +72,9 @@ internal static class BenchCommand
         return 0;
     }
 
-    private static BenchResult Measure(ModelConfig config, ITensorSource weights, ITokenizer tokenizer, bool q8, bool pack, DType? kvAsked, int threads,
+    private static BenchResult Measure(ModelConfig config, ITensorSource weights, ITokenizer tokenizer, bool q8, bool pack, DType kvType, int threads,
         int prompt, int gen, int runs, int[] batches, int batchPrompt, int batchGen, long bandwidthBytes)
     {
-        DType kvType = new LlmEngineOptions { KvCacheDType = kvAsked }.ResolveKvCacheDType(ModelInfo.Describe(null, config, weights).WeightDType);
         var result = new BenchResult { Threads = threads, KvDType = kvType.SafetensorsName().ToLowerInvariant() };
         var options = new CpuRunnerOptions
         {

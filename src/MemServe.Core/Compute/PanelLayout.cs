@@ -1,7 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
-using MemServe.Model;
 
 namespace MemServe.Compute;
 
@@ -61,19 +60,19 @@ internal static unsafe class PanelLayout
         return j < 16 ? 2 * j : 2 * (j - 16) + 1;
     }
 
-    /// <summary>Widens row <paramref name="row"/> of a packed matrix of <paramref name="dtype"/> into
-    /// <paramref name="destination"/> (cols floats): the embedding lookup of a packed tied embedding.</summary>
-    public static void ReadRow(byte* packed, DType dtype, int cols, int row, float* destination)
+    /// <summary>Widens row <paramref name="row"/> of the packed F32/F16/BF16 <paramref name="matrix"/> into
+    /// <paramref name="destination"/> (Cols floats): the embedding lookup of a packed tied embedding.</summary>
+    public static void ReadRow(in WeightMatrix matrix, int row, float* destination)
     {
-        int eb = dtype.SizeInBytes();
-        byte* p = packed + (row / Rows) * PanelBytes(cols, eb);
+        int cols = matrix.Cols, eb = matrix.ElementBytes;
+        byte* p = matrix.Data + (row / Rows) * PanelBytes(cols, eb);
         int slot = Slot(row, eb);
-        switch (dtype)
+        switch (matrix.Format)
         {
-            case DType.F32:
+            case WeightFormat.F32:
                 for (int k = 0; k < cols; k++) destination[k] = ((float*)p)[(long)k * Rows + slot];
                 break;
-            case DType.BF16:
+            case WeightFormat.BF16:
                 for (int k = 0; k < cols; k++) destination[k] = BitConverter.UInt32BitsToSingle((uint)((ushort*)p)[(long)k * Rows + slot] << 16);
                 break;
             default:

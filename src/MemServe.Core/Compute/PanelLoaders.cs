@@ -58,16 +58,13 @@ internal readonly unsafe struct F16FinitePanel : IPanelLoader
     /// <inheritdoc />
     public static int ElementBytes => 2;
 
-    private const float Rebase = 5.192296858534828e33f; // 2^112
-    private const int SignExponentMantissa = unchecked((int)0x8FFF_E000);
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Load(byte* p, out Vector512<float> lo, out Vector512<float> hi)
     {
         Vector512<int> v = Vector512.Load((int*)p);
-        Vector512<int> mask = Vector512.Create(SignExponentMantissa);
-        lo = (Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(v, 16), 3) & mask).AsSingle() * Vector512.Create(Rebase);
-        hi = (Vector512.ShiftRightArithmetic(v, 3) & mask).AsSingle() * Vector512.Create(Rebase);
+        Vector512<int> mask = Vector512.Create(F16FiniteLoader.SignExponentMantissa);
+        lo = (Vector512.ShiftRightArithmetic(Vector512.ShiftLeft(v, 16), 3) & mask).AsSingle() * Vector512.Create(F16FiniteLoader.Rebase);
+        hi = (Vector512.ShiftRightArithmetic(v, 3) & mask).AsSingle() * Vector512.Create(F16FiniteLoader.Rebase);
     }
 }
 
@@ -78,23 +75,11 @@ internal readonly unsafe struct F16Panel : IPanelLoader
     /// <inheritdoc />
     public static int ElementBytes => 2;
 
-    private const uint InfNanThreshold = 0x0F80_0000; // half exponent 31 after << 13
-    private const float Rebase = 5.192296858534828e33f; // 2^112
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Load(byte* p, out Vector512<float> lo, out Vector512<float> hi)
     {
         Vector512<uint> v = Vector512.Load((uint*)p);
-        lo = Widen(v & Vector512.Create(0xFFFFu));
-        hi = Widen(Vector512.ShiftRightLogical(v, 16));
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<float> Widen(Vector512<uint> h)
-    {
-        Vector512<uint> em = Vector512.ShiftLeft(h & Vector512.Create(0x7FFFu), 13);
-        Vector512<uint> bits = (em.AsSingle() * Vector512.Create(Rebase)).AsUInt32();
-        bits |= Vector512.GreaterThanOrEqual(em, Vector512.Create(InfNanThreshold)) & Vector512.Create(0x7F80_0000u);
-        return (bits | Vector512.ShiftLeft(h & Vector512.Create(0x8000u), 16)).AsSingle();
+        lo = F16Loader.Widen(v & Vector512.Create(0xFFFFu));
+        hi = F16Loader.Widen(Vector512.ShiftRightLogical(v, 16));
     }
 }

@@ -128,16 +128,12 @@ internal static unsafe class Q8PanelKernels
         hi = Vector256.FusedMultiplyAdd(Vector256.ConvertToSingle(j - offset), shi * s, hi);
     }
 
-    /// <summary>The 16 rows' F16 block scales of a record, widened exactly (scales are finite; the rule of
-    /// <see cref="F16FiniteLoader"/>: sign-extend, shift into FP32 position, mask, rebase by 2^112).</summary>
+    /// <summary>The 16 rows' F16 block scales of a record, widened exactly (scales are finite).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static void Scales(byte* record, out Vector256<float> lo, out Vector256<float> hi)
     {
-        Vector256<short> h = Vector256.Load((short*)(record + Q8Panels.ScalesOffset));
-        Vector256<int> mask = Vector256.Create(unchecked((int)0x8FFF_E000));
-        Vector256<float> rebase = Vector256.Create(5.192296858534828e33f); // 2^112
-        lo = (Vector256.ShiftLeft(Vector256.WidenLower(h), 13) & mask).AsSingle() * rebase;
-        hi = (Vector256.ShiftLeft(Vector256.WidenUpper(h), 13) & mask).AsSingle() * rebase;
+        lo = F16FiniteLoader.Load256(record + Q8Panels.ScalesOffset, 0);
+        hi = F16FiniteLoader.Load256(record + Q8Panels.ScalesOffset, 8);
     }
 
     /// <summary>The lines of the record <see cref="PrefetchBytes"/> ahead (544 bytes: 9 lines, the last one shared).</summary>

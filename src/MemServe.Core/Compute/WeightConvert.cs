@@ -37,8 +37,7 @@ internal static unsafe class WeightConvert
         }
         if (matrix.Packed)
         {
-            DType dtype = matrix.Format switch { WeightFormat.F32 => DType.F32, WeightFormat.F16 => DType.F16, _ => DType.BF16 };
-            PanelLayout.ReadRow(matrix.Data, dtype, matrix.Cols, row, destination);
+            PanelLayout.ReadRow(matrix, row, destination);
             return;
         }
         switch (matrix.Format)

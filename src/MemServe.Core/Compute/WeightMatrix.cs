@@ -41,6 +41,21 @@ internal readonly unsafe struct WeightMatrix
             && HalfBits.AllFinite((ushort*)data, (packed ? PanelLayout.PanelsFor(rows) * PanelLayout.Rows : rows) * (long)cols);
     }
 
+    /// <summary>The packed copy of this row-major F32/F16/BF16 matrix, whose panels <paramref name="packed"/> holds (written
+    /// by <see cref="PanelLayout.Pack"/>): packing keeps every value, so the F16 finiteness found at bind carries over
+    /// instead of being scanned again.</summary>
+    public WeightMatrix PackedAt(byte* packed) => new(this, packed);
+
+    private WeightMatrix(in WeightMatrix rowMajor, byte* packed)
+    {
+        Data = packed;
+        Packed = true;
+        Format = rowMajor.Format;
+        Rows = rowMajor.Rows;
+        Cols = rowMajor.Cols;
+        F16AllFinite = rowMajor.F16AllFinite;
+    }
+
     /// <summary>Wraps a matrix stored as a checkpoint dtype.</summary>
     public WeightMatrix(byte* data, DType dtype, int rows, int cols)
         : this(data, FormatOf(dtype), rows, cols)

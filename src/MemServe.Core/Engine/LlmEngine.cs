@@ -42,9 +42,10 @@ public sealed class LlmEngine : ILlmEngine
 
     /// <summary>Builds an engine over <paramref name="runner"/> (which charged its weights and scratch to
     /// <paramref name="budget"/>); the KV pool takes what the budget has left. The engine owns the runner
-    /// from here on (and <paramref name="weights"/> when <see cref="LlmEngineOptions.OwnsWeights"/>).</summary>
+    /// from here on (and <paramref name="weights"/> when <see cref="LlmEngineOptions.OwnsWeights"/>).
+    /// <paramref name="modelInfo"/> is the description <see cref="Create"/> already made (null describes the weights).</summary>
     internal LlmEngine(IModelRunner runner, MemoryBudget budget, ITokenizer tokenizer, LlmEngineOptions options,
-        ITensorSource? weights, ILoggerFactory? loggerFactory)
+        ITensorSource? weights, ILoggerFactory? loggerFactory, ModelInfo? modelInfo = null)
     {
         ArgumentNullException.ThrowIfNull(runner);
         ArgumentNullException.ThrowIfNull(budget);
@@ -58,7 +59,7 @@ public sealed class LlmEngine : ILlmEngine
         _time = options.TimeProvider;
         _ownedWeights = options.OwnsWeights ? weights : null;
         Tokenizer = tokenizer;
-        ModelInfo = ModelInfo.Describe(options.ModelName, config, weights);
+        ModelInfo = modelInfo ?? ModelInfo.Describe(options.ModelName, config, weights);
 
         int maxRunning = Math.Min(options.MaxRunningSequences, runner.MaxBatchSequences);
         int maxBatchTokens = Math.Min(options.MaxBatchTokens, runner.MaxBatchTokens);
@@ -116,10 +117,11 @@ public sealed class LlmEngine : ILlmEngine
                 $"Memory budget exceeded: the weights need {MemoryBudget.Format(weights.TotalBytes)} but " +
                 $"LlmEngineOptions.MemoryBudgetBytes is {MemoryBudget.Format(budget.LimitBytes)}.");
         }
-        IModelRunner runner = CreateRunner(config, weights, options, budget);
+        ModelInfo info = ModelInfo.Describe(options.ModelName, config, weights);
+        IModelRunner runner = CreateRunner(config, weights, options, info.WeightDType, budget);
         try
         {
-            return new LlmEngine(runner, budget, tokenizer, options, weights, loggerFactory);
+            return new LlmEngine(runner, budget, tokenizer, options, weights, loggerFactory, info);
         }
         catch
         {
@@ -224,7 +226,8 @@ public sealed class LlmEngine : ILlmEngine
         }
     }
 
-    private static CpuModelRunner CreateRunner(ModelConfig config, ITensorSource weights, LlmEngineOptions options, MemoryBudget budget) =>
+    private static CpuModelRunner CreateRunner(ModelConfig config, ITensorSource weights, LlmEngineOptions options, DType weightDType,
+        MemoryBudget budget) =>
         new(config, weights, new CpuRunnerOptions
         {
             MaxBatchTokens = options.MaxBatchTokens,
@@ -234,7 +237,7 @@ public sealed class LlmEngine : ILlmEngine
             BlockTokens = options.BlockTokens,
             QuantizeWeightsToQ8 = options.QuantizeWeightsToQ8,
             PackWeights = options.PackWeights,
-            KvCacheDType = options.ResolveKvCacheDType(ModelInfo.Describe(null, config, weights).WeightDType),
+            KvCacheDType = options.ResolveKvCacheDType(weightDType),
         });
 
     /// <summary>A new sequence for a validated request; <paramref name="useCache"/> false keeps it out of the

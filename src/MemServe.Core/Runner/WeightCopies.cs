@@ -99,7 +99,7 @@ internal static unsafe class WeightCopies
         Parallel.For(0, (panels + ChunkPanels - 1) / ChunkPanels, chunk =>
             PanelLayout.Pack(source.Data, source.Rows, source.Cols, source.ElementBytes, destination,
                 chunk * ChunkPanels, Math.Min(panels, (chunk + 1) * ChunkPanels)));
-        return new WeightMatrix(destination, source.Format, source.Rows, source.Cols, null, packed: true);
+        return source.PackedAt(destination);
     }
 
     /// <summary>A source by reference, a matrix address in it, a kind of copy.</summary>
