@@ -41,6 +41,7 @@ internal sealed unsafe class MatMul
     private readonly int _paddedTokens;
     private readonly float* _packedInput;   // PanelLayout.PackedInputFloats(_packedTokens, _maxCols)
     private readonly int _packedTokens;
+    private readonly CpuKernelPath _path;
 
     /// <summary>Floats added to each row of a prefill input whose rows are a multiple of 4 KiB apart: such rows land in
     /// the same L1 sets, and the 8 rows a tile reads at one offset evict each other and the weight rows.</summary>
@@ -63,10 +64,13 @@ internal sealed unsafe class MatMul
     /// <see cref="ScratchFloats"/>(pool.ThreadCount, maxCols) floats and outlive this object. Q8 weights need
     /// <paramref name="q8Scratch"/> of <see cref="Q8ScratchBytes"/>(q8Tokens, maxCols) bytes; inputs then hold at
     /// most <paramref name="q8Tokens"/> rows. Packed weights need <paramref name="packedInput"/> of
-    /// <see cref="PanelLayout.PackedInputFloats"/>(packedTokens, maxCols) floats for more than one token.</summary>
+    /// <see cref="PanelLayout.PackedInputFloats"/>(packedTokens, maxCols) floats for more than one token. Packed weights run
+    /// on the kernels of <paramref name="path"/> (default <see cref="CpuKernels.Path"/>; tests name each path).</summary>
     public MatMul(ComputeThreadPool pool, float* scratch, int maxCols, byte* q8Scratch = null, int q8Tokens = 0,
-        float* paddedInput = null, int paddedTokens = 0, float* packedInput = null, int packedTokens = 0)
+        float* paddedInput = null, int paddedTokens = 0, float* packedInput = null, int packedTokens = 0, CpuKernelPath? path = null)
     {
+        _path = path ?? CpuKernels.Path;
+        if (!CpuKernels.Supports(_path)) throw new PlatformNotSupportedException($"this CPU cannot run the {CpuKernels.NameOf(_path)} kernels");
         _packedInput = packedInput;
         _packedTokens = packedInput == null ? 0 : packedTokens;
         _paddedInput = paddedInput;
@@ -91,7 +95,7 @@ internal sealed unsafe class MatMul
     /// <summary>Single projection: <c>y[t, r] = x[t, :] · w[r, :] (+ bias[r])</c> for t in [0, tokens).</summary>
     public void Run(float* x, int xStride, int tokens, WeightMatrix w, float* bias, float* y, int yStride)
     {
-        var job = new MatMulJob { X = x, XStride = xStride, Tokens = tokens, Count = 1, Scratch = _scratch, MaxCols = _maxCols };
+        var job = new MatMulJob { X = x, XStride = xStride, Tokens = tokens, Count = 1, Scratch = _scratch, MaxCols = _maxCols, Path = _path };
         job.Targets[0] = new MatMulTarget(w, bias, y, yStride);
         if (w.Format == WeightFormat.Q8) QuantizeInput(ref job, w.Cols);
         else if (w.Packed) PackInput(ref job, w.Cols);
@@ -102,7 +106,7 @@ internal sealed unsafe class MatMul
     /// <summary>Fused projections sharing input <paramref name="x"/> (all weights have the same Cols).</summary>
     public void Run(float* x, int xStride, int tokens, in MatMulTarget a, in MatMulTarget b, in MatMulTarget c = default)
     {
-        var job = new MatMulJob { X = x, XStride = xStride, Tokens = tokens, Count = c.Y == null ? 2 : 3, Scratch = _scratch, MaxCols = _maxCols };
+        var job = new MatMulJob { X = x, XStride = xStride, Tokens = tokens, Count = c.Y == null ? 2 : 3, Scratch = _scratch, MaxCols = _maxCols, Path = _path };
         job.Targets[0] = a;
         job.Targets[1] = b;
         job.Targets[2] = c;

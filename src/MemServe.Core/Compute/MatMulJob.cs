@@ -18,6 +18,7 @@ internal unsafe struct MatMulJob
     public bool Packed;     // packed targets: work items are panels
     public float* Xp;       // packed input (PanelLayout.PackInput), packed targets with more than one token
     public int Cols;        // input columns, for packing the input
+    public CpuKernelPath Path; // the kernels the workers run
     public Targets3 Targets;
 }
 

@@ -26,10 +26,10 @@ internal static unsafe class MatMulTargetRunner
         switch (w.Format)
         {
             case WeightFormat.F32:
-                PanelMatMul.Rows<F32Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
+                PanelMatMul.Rows<F32Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride, job->Path);
                 break;
             case WeightFormat.BF16:
-                PanelMatMul.Rows<Bf16Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
+                PanelMatMul.Rows<Bf16Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride, job->Path);
                 break;
             default:
                 if (job->Tokens > MatMulKernels.MaxWideTokens)
@@ -38,11 +38,11 @@ internal static unsafe class MatMulTargetRunner
                 }
                 else if (w.F16AllFinite)
                 {
-                    PanelMatMul.Rows<F16FinitePanel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
+                    PanelMatMul.Rows<F16FinitePanel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride, job->Path);
                 }
                 else
                 {
-                    PanelMatMul.Rows<F16Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride);
+                    PanelMatMul.Rows<F16Panel>(panels, w.Cols, rows, job->X, job->Xp, job->Tokens, y, t.YStride, job->Path);
                 }
                 break;
         }
@@ -90,9 +90,9 @@ internal static unsafe class MatMulTargetRunner
         for (int r0 = 0; r0 < rows; r0 += MatMul.F16TileRows, panels += PanelsPerTile * panelBytes)
         {
             int count = Math.Min(MatMul.F16TileRows, rows - r0);
-            if (w.F16AllFinite) PanelMatMul.Widen<F16FinitePanel>(panels, w.Cols, PanelLayout.PanelsFor(count), tile);
-            else PanelMatMul.Widen<F16Panel>(panels, w.Cols, PanelLayout.PanelsFor(count), tile);
-            PanelMatMul.Rows<F32Panel>((byte*)tile, w.Cols, count, job->X, job->Xp, job->Tokens, y + r0, yStride);
+            if (w.F16AllFinite) PanelMatMul.Widen<F16FinitePanel>(panels, w.Cols, PanelLayout.PanelsFor(count), tile, job->Path);
+            else PanelMatMul.Widen<F16Panel>(panels, w.Cols, PanelLayout.PanelsFor(count), tile, job->Path);
+            PanelMatMul.Rows<F32Panel>((byte*)tile, w.Cols, count, job->X, job->Xp, job->Tokens, y + r0, yStride, job->Path);
         }
     }
 

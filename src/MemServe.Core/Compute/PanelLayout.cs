@@ -107,13 +107,13 @@ internal static unsafe class PanelLayout
         {
             Group(tokens, g, out int first, out int width);
             float* d = destination + (long)first * cols;
-            // Four tokens at a time: 4 × 4 register transposes turn four rows' columns k..k+3 into four steps' slots.
+            // Four tokens at a time: 4 × 4 register transposes (x86) turn four rows' columns k..k+3 into four steps' slots.
             for (int t = 0; t < width; t += 4, d += 4)
             {
                 float* s0 = Row(x, xStride, tokens, first + t), s1 = Row(x, xStride, tokens, first + t + 1);
                 float* s2 = Row(x, xStride, tokens, first + t + 2), s3 = Row(x, xStride, tokens, first + t + 3);
                 int k = 0;
-                for (; k + 4 <= cols; k += 4)
+                for (; Sse.IsSupported && k + 4 <= cols; k += 4)
                 {
                     Vector128<float> r0 = Load4(s0, k), r1 = Load4(s1, k), r2 = Load4(s2, k), r3 = Load4(s3, k);
                     Vector128<float> l01 = Sse.UnpackLow(r0, r1), h01 = Sse.UnpackHigh(r0, r1);

@@ -19,6 +19,11 @@ internal static unsafe class PanelMatMul
     /// from <paramref name="xp"/>, the packed input of all tokens. y[t · ys + r] receives the result.
     /// </summary>
     public static void Rows<P>(byte* panels, int cols, int rows, float* x, float* xp, int tokens, float* y, int ys)
+        where P : struct, IPanelLoader => Rows<P>(panels, cols, rows, x, xp, tokens, y, ys, CpuKernels.Path);
+
+    /// <summary><see cref="Rows{P}(byte*, int, int, float*, float*, int, float*, int)"/> on the kernels of
+    /// <paramref name="path"/> (which this CPU must support).</summary>
+    public static void Rows<P>(byte* panels, int cols, int rows, float* x, float* xp, int tokens, float* y, int ys, CpuKernelPath path)
         where P : struct, IPanelLoader
     {
         long panelBytes = PanelLayout.PanelBytes(cols, P.ElementBytes);
@@ -27,7 +32,12 @@ internal static unsafe class PanelMatMul
         {
             for (int p = 0; p < count; p++)
             {
-                PanelTiles.Gemv<P>(panels + p * panelBytes, cols, x, y + p * PanelLayout.Rows, Math.Min(PanelLayout.Rows, rows - p * PanelLayout.Rows));
+                byte* w = panels + p * panelBytes;
+                float* yp = y + p * PanelLayout.Rows;
+                int r = Math.Min(PanelLayout.Rows, rows - p * PanelLayout.Rows);
+                if (path == CpuKernelPath.Avx512) PanelTiles.Gemv<P>(w, cols, x, yp, r);
+                else if (path == CpuKernelPath.Avx2) PanelTiles256.Gemv<P>(w, cols, x, yp, r);
+                else PanelTiles128.Gemv<P>(w, cols, x, yp, r);
             }
             return;
         }
@@ -49,6 +59,16 @@ internal static unsafe class PanelMatMul
                     byte* w = panels + p * panelBytes;
                     float* yp = yg + p * PanelLayout.Rows;
                     int r = Math.Min(PanelLayout.Rows, rows - p * PanelLayout.Rows);
+                    if (path == CpuKernelPath.Avx2)
+                    {
+                        PanelTiles256.Tile<P>(w, cols, xg, width, yp, ys, valid, r, ahead);
+                        continue;
+                    }
+                    if (path == CpuKernelPath.Portable)
+                    {
+                        PanelTiles128.Tile<P>(w, cols, xg, width, yp, ys, valid, r);
+                        continue;
+                    }
                     switch (width)
                     {
                         case 12: PanelTiles.Tile<P, Width12>(w, cols, xg, yp, ys, valid, r, ahead); break;
@@ -61,9 +81,19 @@ internal static unsafe class PanelMatMul
     }
 
     /// <summary>Widens <paramref name="count"/> consecutive 2-byte panels of <paramref name="cols"/> columns into FP32 panels
-    /// at <paramref name="destination"/> (<c>count · 32 · cols</c> floats).</summary>
-    public static void Widen<P>(byte* panels, int cols, int count, float* destination) where P : struct, IPanelLoader
+    /// at <paramref name="destination"/> (<c>count · 32 · cols</c> floats), on the kernels of <paramref name="path"/>.</summary>
+    public static void Widen<P>(byte* panels, int cols, int count, float* destination, CpuKernelPath path) where P : struct, IPanelLoader
     {
+        if (path == CpuKernelPath.Avx2)
+        {
+            PanelTiles256.Widen<P>(panels, cols, count, destination);
+            return;
+        }
+        if (path == CpuKernelPath.Portable)
+        {
+            PanelTiles128.Widen<P>(panels, cols, count, destination);
+            return;
+        }
         long steps = (long)count * cols;
         for (long k = 0; k < steps; k++, panels += PanelLayout.Rows * P.ElementBytes, destination += PanelLayout.Rows)
         {

@@ -104,13 +104,27 @@ internal readonly unsafe struct F16Loader : IRowLoader
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static Vector256<float> Load256(byte* row, int i)
+    public static Vector256<float> Load256(byte* row, int i) =>
+        Widen(Vector256.WidenLower(Vector128.Load((ushort*)row + i).ToVector256Unsafe()));
+
+    /// <summary>8 halves in the low 16 bits of each lane, by the rule of <see cref="Widen(Vector512{uint})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector256<float> Widen(Vector256<uint> h)
     {
-        Vector256<uint> h = Vector256.WidenLower(Vector128.Load((ushort*)row + i).ToVector256Unsafe());
         Vector256<uint> em = Vector256.ShiftLeft(h & Vector256.Create(0x7FFFu), 13);
         Vector256<uint> bits = (em.AsSingle() * Vector256.Create(Rebase)).AsUInt32();
         bits |= Vector256.GreaterThanOrEqual(em, Vector256.Create(InfNanThreshold)) & Vector256.Create(0x7F80_0000u);
         return (bits | Vector256.ShiftLeft(h & Vector256.Create(0x8000u), 16)).AsSingle();
+    }
+
+    /// <summary>4 halves in the low 16 bits of each lane, by the rule of <see cref="Widen(Vector512{uint})"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static Vector128<float> Widen(Vector128<uint> h)
+    {
+        Vector128<uint> em = Vector128.ShiftLeft(h & Vector128.Create(0x7FFFu), 13);
+        Vector128<uint> bits = (em.AsSingle() * Vector128.Create(Rebase)).AsUInt32();
+        bits |= Vector128.GreaterThanOrEqual(em, Vector128.Create(InfNanThreshold)) & Vector128.Create(0x7F80_0000u);
+        return (bits | Vector128.ShiftLeft(h & Vector128.Create(0x8000u), 16)).AsSingle();
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

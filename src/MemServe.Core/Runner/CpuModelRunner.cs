@@ -1,4 +1,3 @@
-using System.Runtime.Intrinsics.X86;
 using MemServe.Compute;
 using MemServe.Memory;
 using MemServe.Model;
@@ -44,14 +43,15 @@ public sealed unsafe class CpuModelRunner : IModelRunner
         ArgumentNullException.ThrowIfNull(weights);
         ArgumentNullException.ThrowIfNull(options);
         ValidateOptions(config, options);
+        CpuKernels.ThrowIfInvalid();
         Config = config;
         Layers = options.Layers ?? LayerRange.All(config.NumLayers);
         MaxBatchTokens = options.MaxBatchTokens;
         MaxBatchSequences = options.MaxBatchSequences;
         KvLayout = new KvCacheLayout(Layers.Start, Layers.Count, config.NumKvHeads, config.HeadDim, options.BlockTokens, options.KvCacheDType);
         WeightCopy copy = options.QuantizeWeightsToQ8
-            ? (options.PackWeights && AvxVnni.IsSupported ? WeightCopy.PackedQ8 : WeightCopy.Q8)
-            : options.PackWeights && Avx512F.IsSupported ? WeightCopy.Packed : WeightCopy.None;
+            ? (options.PackWeights && KernelIsa.Vnni ? WeightCopy.PackedQ8 : WeightCopy.Q8)
+            : options.PackWeights ? WeightCopy.Packed : WeightCopy.None;
         _weights = new LlamaWeights(config, weights, Layers, options.Budget, copy);
         try
         {

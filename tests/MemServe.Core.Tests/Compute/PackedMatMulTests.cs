@@ -29,9 +29,30 @@ public unsafe class PackedMatMulTests
         return data;
     }
 
-    [Theory]
+    [KernelPathTheory(CpuKernelPath.Avx512)]
     [MemberData(nameof(Cases))]
-    public void Matches_scalar_reference(DType dtype, int cols, int rows, int tokens, bool withBias, int threads)
+    public void Avx512_kernels_match_scalar_reference(DType dtype, int cols, int rows, int tokens, bool withBias, int threads) =>
+        MatchesScalarReference(dtype, cols, rows, tokens, withBias, threads, CpuKernelPath.Avx512);
+
+    [KernelPathTheory(CpuKernelPath.Avx2)]
+    [MemberData(nameof(Cases))]
+    public void Avx2_kernels_match_scalar_reference(DType dtype, int cols, int rows, int tokens, bool withBias, int threads) =>
+        MatchesScalarReference(dtype, cols, rows, tokens, withBias, threads, CpuKernelPath.Avx2);
+
+    [KernelPathTheory(CpuKernelPath.Portable)]
+    [MemberData(nameof(Cases))]
+    public void Portable_kernels_match_scalar_reference(DType dtype, int cols, int rows, int tokens, bool withBias, int threads) =>
+        MatchesScalarReference(dtype, cols, rows, tokens, withBias, threads, CpuKernelPath.Portable);
+
+    [Fact]
+    public void A_path_the_cpu_lacks_is_refused()
+    {
+        if (CpuKernels.Best == CpuKernelPath.Avx512) return; // nothing to refuse here: every path runs
+        using var pool = new ComputeThreadPool(1);
+        Assert.Throws<PlatformNotSupportedException>(() => new MatMul(pool, null, 16, path: CpuKernelPath.Avx512));
+    }
+
+    private static void MatchesScalarReference(DType dtype, int cols, int rows, int tokens, bool withBias, int threads, CpuKernelPath path)
     {
         var random = new Random(cols * 31 + rows * 7 + tokens);
         using var weight = new NativeBuffer<byte>((long)rows * cols * dtype.SizeInBytes(), null, MemoryCategory.Weights, "w");
@@ -39,7 +60,7 @@ public unsafe class PackedMatMulTests
         float[] x = MatMulTestData.Random(random, tokens * cols);
         float[] bias = MatMulTestData.Random(random, rows);
         using var packed = Pack(weight, dtype, rows, cols, out WeightMatrix matrix);
-        using MatMulFixture f = new(threads, cols, tokens);
+        using MatMulFixture f = new(threads, cols, tokens, path);
         var y = new float[tokens * rows];
 
         fixed (float* px = x, pb = bias, py = y)
@@ -50,12 +71,25 @@ public unsafe class PackedMatMulTests
         MatMulTestData.AssertMatchesReference(w, x, withBias ? bias : null, y, tokens, rows, cols);
     }
 
+    public static TheoryData<CpuKernelPath, DType, int> FusedCases()
+    {
+        var data = new TheoryData<CpuKernelPath, DType, int>();
+        foreach (CpuKernelPath path in SupportedPaths())
+        {
+            data.Add(path, DType.F32, 1);
+            data.Add(path, DType.BF16, 13);
+            data.Add(path, DType.F16, 13);
+            data.Add(path, DType.F16, 1);
+        }
+        return data;
+    }
+
+    /// <summary>Every kernel path this CPU runs (the per-path theories above report the others as skipped).</summary>
+    public static IEnumerable<CpuKernelPath> SupportedPaths() => Enum.GetValues<CpuKernelPath>().Where(CpuKernels.Supports);
+
     [Theory]
-    [InlineData(DType.F32, 1)]
-    [InlineData(DType.BF16, 13)]
-    [InlineData(DType.F16, 13)]
-    [InlineData(DType.F16, 1)]
-    public void Fused_projections_with_partial_panels_each_match_the_reference(DType dtype, int tokens)
+    [MemberData(nameof(FusedCases))]
+    public void Fused_projections_with_partial_panels_each_match_the_reference(CpuKernelPath path, DType dtype, int tokens)
     {
         const int cols = 37;
         int[] rows = [45, 13, 13];
@@ -72,7 +106,7 @@ public unsafe class PackedMatMulTests
         }
         float[] x = MatMulTestData.Random(random, tokens * cols);
         float[] bias = MatMulTestData.Random(random, rows[0]);
-        using MatMulFixture f = new(2, cols, tokens);
+        using MatMulFixture f = new(2, cols, tokens, path);
         var q = new float[tokens * rows[0]];
         var kk = new float[tokens * rows[1]];
         var v = new float[tokens * rows[2]];
@@ -93,11 +127,19 @@ public unsafe class PackedMatMulTests
         }
     }
 
+    public static TheoryData<CpuKernelPath, int> SpecialCases()
+    {
+        var data = new TheoryData<CpuKernelPath, int>();
+        foreach (CpuKernelPath path in SupportedPaths())
+        {
+            foreach (int tokens in new[] { 1, 5, 20 }) data.Add(path, tokens);
+        }
+        return data;
+    }
+
     [Theory]
-    [InlineData(1)]
-    [InlineData(5)]
-    [InlineData(20)]
-    public void F16_panels_with_inf_and_nan_are_widened_exactly(int tokens)
+    [MemberData(nameof(SpecialCases))]
+    public void F16_panels_with_inf_and_nan_are_widened_exactly(CpuKernelPath path, int tokens)
     {
         const int cols = 21, rows = 40;
         var random = new Random(11);
@@ -113,7 +155,7 @@ public unsafe class PackedMatMulTests
         float[] x = MatMulTestData.Random(random, tokens * cols);
         using var packed = Pack(weight, DType.F16, rows, cols, out WeightMatrix matrix);
         Assert.False(matrix.F16AllFinite);
-        using MatMulFixture f = new(2, cols, tokens);
+        using MatMulFixture f = new(2, cols, tokens, path);
         var y = new float[tokens * rows];
 
         fixed (float* px = x, py = y) f.MatMul.Run(px, cols, tokens, matrix, null, py, rows);
