@@ -1,4 +1,5 @@
 using MemServe.Cli.Commands;
+using MemServe.Compute;
 
 namespace MemServe.Cli;
 
@@ -35,6 +36,9 @@ internal static class CliApp
         common options: --threads N (compute threads; default: all cores), --memory-mb N (engine memory budget),
                         --kv-dtype f32|bf16|auto (KV cache elements; default auto: BF16 for 16-bit weights, F32 for F32),
                         --prefix-cache on|off (default on), --cache-host-mb N, --cache-dir DIR, --cache-disk-mb N
+
+        environment:    MEMSERVE_CPU_PATH=avx512|avx2|portable forces a lower CPU kernel path (info and bench name the path
+                        in use); DOTNET_EnableAVX512=0 / DOTNET_EnableAVX=0 switch the runtime's own instruction sets off
         """;
 
     /// <summary>Runs a command with the console as output.</summary>
@@ -81,6 +85,12 @@ internal static class CliApp
         {
             error.WriteLine($"memserve: {ex.Message}");
             return 1;
+        }
+        catch (PlatformNotSupportedException ex) when (CpuKernels.Error != null)
+        {
+            // MEMSERVE_CPU_PATH names no path, or one this CPU lacks: one line, not a stack trace.
+            error.WriteLine($"memserve: {ex.Message}");
+            return 2;
         }
     }
 }

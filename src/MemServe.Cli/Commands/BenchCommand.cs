@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using MemServe.Compute;
 using MemServe.Engine;
 using MemServe.Model;
 using MemServe.Runner;
@@ -128,6 +129,8 @@ internal static class BenchCommand
                 w.WriteString("shape", r.Shape);
                 w.WriteString("dtype", r.DType);
                 w.WriteNumber("threads", r.Threads);
+                w.WriteString("isa", CpuKernels.Name);
+                w.WriteString("isa_features", CpuKernels.Features);
                 w.WriteString("kv_dtype", r.KvDType);
                 w.WriteNumber("weights_bytes", r.WeightsBytes);
                 w.WriteNumber("prefill_tok_s", Math.Round(r.PrefillTokS, 2));
@@ -152,6 +155,7 @@ internal static class BenchCommand
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Format(c, "shape {0}  dtype {1}  KV {5}  threads {2}  weights {3:F1} MB  ({4:F1} MB read per decode token)",
             r.Shape, r.DType, r.Threads, r.WeightsBytes / 1e6, r.DecodeReadBytes / 1e6, r.KvDType));
+        output.WriteLine($"  CPU kernels        {CpuKernels.Description}");
         output.WriteLine(string.Format(c, "  prefill            {0,10:F1} tok/s", r.PrefillTokS));
         output.WriteLine(string.Format(c, "  decode (1 seq)     {0,10:F1} tok/s   {1:P0} of roofline at {2:F1} GB/s; {3:P0} of reading its own weights at {4:F1} GB/s",
             r.DecodeTokS, roofline, gbs, ownRoofline, ownGbs));

@@ -1,4 +1,6 @@
 using System.Globalization;
+using MemServe.Compute;
+using MemServe.Engine;
 using MemServe.Memory;
 using MemServe.Model;
 
@@ -16,6 +18,7 @@ internal static class InfoCommand
         using LoadedModel model = LoadedModel.Load(directory);
         ModelConfig c = model.Config;
         long parameters = model.ParameterCount;
+        DType kv = new LlmEngineOptions().ResolveKvCacheDType(model.WeightDType);
         if (json)
         {
             JsonOut.Line(output, w =>
@@ -33,7 +36,10 @@ internal static class InfoCommand
                 w.WriteNumber("head_dim", c.HeadDim);
                 w.WriteNumber("vocab_size", c.VocabSize);
                 w.WriteNumber("max_position_embeddings", c.MaxPositionEmbeddings);
-                w.WriteNumber("kv_bytes_per_token", KvBytesPerToken(c));
+                w.WriteString("kv_dtype", kv.SafetensorsName());
+                w.WriteNumber("kv_bytes_per_token", KvBytesPerToken(c, kv));
+                w.WriteString("isa", CpuKernels.Name);
+                w.WriteString("isa_features", CpuKernels.Features);
             });
             return 0;
         }
@@ -46,9 +52,10 @@ internal static class InfoCommand
         output.WriteLine($"embeddings       {(c.TieWordEmbeddings ? "tied" : "untied")}");
         output.WriteLine($"parameters       {parameters.ToString("N0", inv)}");
         output.WriteLine($"weights          {model.WeightDType.SafetensorsName()}, {MemoryBudget.Format(model.Weights.TotalBytes)}");
-        output.WriteLine($"KV cache         {MemoryBudget.Format(KvBytesPerToken(c))} per token (FP32)");
+        output.WriteLine($"KV cache         {MemoryBudget.Format(KvBytesPerToken(c, kv))} per token ({kv.SafetensorsName()}, the default for {model.WeightDType.SafetensorsName()} weights)");
+        output.WriteLine($"CPU kernels      {CpuKernels.Description}");
         return 0;
     }
 
-    private static long KvBytesPerToken(ModelConfig c) => 2L * c.NumLayers * c.KvDim * sizeof(float);
+    private static long KvBytesPerToken(ModelConfig c, DType kv) => 2L * c.NumLayers * c.KvDim * kv.SizeInBytes();
 }

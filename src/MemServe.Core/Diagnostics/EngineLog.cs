@@ -6,8 +6,8 @@ namespace MemServe.Diagnostics;
 internal static partial class EngineLog
 {
     [LoggerMessage(EventId = 1, Level = LogLevel.Information,
-        Message = "Engine started: {KvBlocks} KV blocks of {BlockTokens} tokens, context limit {ContextLimit} tokens, up to {MaxRunning} running requests.")]
-    public static partial void EngineStarted(ILogger logger, int kvBlocks, int blockTokens, int contextLimit, int maxRunning);
+        Message = "Engine started: {KvBlocks} KV blocks of {BlockTokens} tokens, context limit {ContextLimit} tokens, up to {MaxRunning} running requests; CPU kernels {KernelPath}.")]
+    public static partial void EngineStarted(ILogger logger, int kvBlocks, int blockTokens, int contextLimit, int maxRunning, string kernelPath);
 
     [LoggerMessage(EventId = 2, Level = LogLevel.Debug,
         Message = "Request {RequestId} admitted with {PromptTokens} prompt tokens.")]

@@ -6,6 +6,9 @@ public sealed record EngineStats
     /// <summary>Requests holding KV blocks (prefilling or decoding).</summary>
     public int Running { get; init; }
 
+    /// <summary>The CPU kernel set the engine's runner uses, with its instruction sets (<see cref="Compute.CpuKernels.Description"/>).</summary>
+    public string KernelPath { get; init; } = "";
+
     /// <summary>Requests queued for admission (preempted ones included).</summary>
     public int Waiting { get; init; }
 

@@ -16,6 +16,7 @@ internal static class EngineStatsReader
         PrefixCacheCounters? cache = memPool?.Counters;
         return new EngineStats
         {
+            KernelPath = Compute.CpuKernels.Description,
             Running = scheduler.RunningCount,
             Waiting = scheduler.WaitingCount + admissions.Count,
             KvBlocksTotal = pool.TotalCount,

@@ -84,7 +84,7 @@ public sealed class LlmEngine : ILlmEngine
             _admissions = new AdmissionQueue(options.AdmissionQueueCapacity);
             _scheduler = new Scheduler(_pool, maxBatchTokens, maxRunning, _counters, logger, _memPool);
             _loop = new EngineLoop(runner, _scheduler, _admissions.Reader, _counters, _time, logger, waitingLookahead: maxRunning);
-            EngineLog.EngineStarted(logger, blocks, layout.BlockTokens, ContextLimit, maxRunning);
+            EngineLog.EngineStarted(logger, blocks, layout.BlockTokens, ContextLimit, maxRunning, Compute.CpuKernels.Description);
             _loop.Start();
         }
         catch

@@ -1,3 +1,4 @@
+using MemServe.Compute;
 using MemServe.Model;
 
 namespace MemServe.Engine;
@@ -10,6 +11,12 @@ namespace MemServe.Engine;
 /// <param name="WeightBytes">Bytes of all weight tensors as stored.</param>
 public sealed record ModelInfo(string Name, ModelConfig Config, long ParameterCount, DType WeightDType, long WeightBytes)
 {
+    /// <summary>The CPU kernel set this process runs the model's CPU layers on (<see cref="CpuKernels.Path"/>).</summary>
+    public CpuKernelPath KernelPath { get; init; } = CpuKernels.Path;
+
+    /// <summary><see cref="KernelPath"/> with the instruction sets it uses (<see cref="CpuKernels.Description"/>).</summary>
+    public string KernelDescription { get; init; } = CpuKernels.Description;
+
     /// <summary>Describes <paramref name="weights"/> (or, when null, nothing but the config).</summary>
     public static ModelInfo Describe(string? name, ModelConfig config, ITensorSource? weights)
     {
