@@ -42,6 +42,11 @@ if (args.Length > 0 && args[0] == "decode")
     MemServe.Benchmarks.DecodeProbe.Run(args[1..]);
     return 0;
 }
+if (args.Length > 0 && args[0] == "paths")
+{
+    MemServe.Benchmarks.PathProbe.Run(args[1..]);
+    return 0;
+}
 if (args.Length > 0 && args[0] == "prefix-cache") return MemServe.Benchmarks.PrefixCacheHarness.Run(args[1..]);
 
 IConfig config = DefaultConfig.Instance
