@@ -3,7 +3,8 @@ using MemServe.Engine;
 namespace MemServe.Cluster;
 
 /// <summary>Sums instance snapshots into one <see cref="EngineStats"/> (counts, blocks, bytes and rates add up;
-/// the block size is the instances' common one). Stateless.</summary>
+/// the block size is the instances' common one; the kernel path is the instances' common one, or each distinct one
+/// joined by "; "). Stateless.</summary>
 internal static class ClusterStats
 {
     public static EngineStats Sum(IReadOnlyList<EngineStats> all)
@@ -13,6 +14,8 @@ internal static class ClusterStats
         {
             s = s with
             {
+                KernelPath = s.KernelPath.Length == 0 ? e.KernelPath
+                    : s.KernelPath.Split("; ").Contains(e.KernelPath) ? s.KernelPath : $"{s.KernelPath}; {e.KernelPath}",
                 Running = s.Running + e.Running,
                 Waiting = s.Waiting + e.Waiting,
                 KvBlocksTotal = s.KvBlocksTotal + e.KvBlocksTotal,

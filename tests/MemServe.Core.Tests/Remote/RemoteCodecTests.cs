@@ -94,6 +94,24 @@ public sealed class RemoteCodecTests
     }
 
     [Fact]
+    public void The_hello_reply_carries_the_hosts_cpu_kernel_path()
+    {
+        var model = new ModelInfo("m", MemServe.Model.ModelShapes.Get("tiny"), 10, MemServe.Model.DType.BF16, 20)
+        {
+            KernelPath = MemServe.Compute.CpuKernelPath.Portable,
+            KernelDescription = "portable (vector128)",
+        };
+        var info = new RemoteInstanceInfo(RemoteProtocol.Version, "i0", MemServe.Cluster.InstanceRole.Colocated, model, null, null);
+        using var w = new WireWriter();
+        info.Write(w);
+
+        RemoteInstanceInfo read = RemoteInstanceInfo.Read(w.Written.Span);
+
+        Assert.Equal(MemServe.Compute.CpuKernelPath.Portable, read.ModelInfo.KernelPath);
+        Assert.Equal("portable (vector128)", read.ModelInfo.KernelDescription);
+    }
+
+    [Fact]
     public void A_truncated_request_is_rejected_as_a_protocol_violation()
     {
         using var w = new WireWriter();

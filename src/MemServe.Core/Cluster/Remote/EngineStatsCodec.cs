@@ -4,7 +4,7 @@ namespace MemServe.Cluster.Remote;
 
 /// <summary>
 /// Encodes every field of <see cref="EngineStats"/> in declaration order (ints as i32, counters and byte sizes
-/// as i64, rates as f64, the flag as a byte) for stats replies and health answers. A test round-trips a
+/// as i64, rates as f64, the flag as a byte, the kernel path as a string) for stats replies and health answers. A test round-trips a
 /// snapshot with every property set, so a field added to <see cref="EngineStats"/> and not here fails it.
 /// Stateless.
 /// </summary>
@@ -40,6 +40,7 @@ internal static class EngineStatsCodec
         w.WriteInt64(s.CompletedRequests);
         w.WriteInt64(s.FailedRequests);
         w.WriteInt64(s.CancelledRequests);
+        w.WriteString(s.KernelPath);
     }
 
     public static EngineStats Read(ref WireReader r) => new()
@@ -72,6 +73,7 @@ internal static class EngineStatsCodec
         CompletedRequests = r.ReadInt64(),
         FailedRequests = r.ReadInt64(),
         CancelledRequests = r.ReadInt64(),
+        KernelPath = r.ReadString() ?? "",
     };
 
     /// <summary>Decodes a whole payload that is only a stats snapshot.</summary>

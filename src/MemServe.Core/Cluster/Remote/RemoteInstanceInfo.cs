@@ -29,6 +29,8 @@ public sealed record RemoteInstanceInfo(int ProtocolVersion, string InstanceId, 
         w.WriteInt64(ModelInfo.ParameterCount);
         w.WriteByte((byte)ModelInfo.WeightDType);
         w.WriteInt64(ModelInfo.WeightBytes);
+        w.WriteByte((byte)ModelInfo.KernelPath);
+        w.WriteString(ModelInfo.KernelDescription);
         w.WriteString(TokenizerJson);
         w.WriteString(TokenizerConfigJson);
     }
@@ -47,11 +49,21 @@ public sealed record RemoteInstanceInfo(int ProtocolVersion, string InstanceId, 
         long parameters = r.ReadInt64();
         var dtype = (DType)r.ReadByte();
         long weightBytes = r.ReadInt64();
+        if (version != RemoteProtocol.Version)
+        {
+            // Nothing past the version is read from another protocol; the caller reports the mismatch.
+            return new RemoteInstanceInfo(version, id, role, new ModelInfo(name, ModelConfigLoader.Parse(configJson, generationJson,
+                $"config.json of remote instance {id}"), parameters, dtype, weightBytes), null, null);
+        }
+        var kernelPath = (Compute.CpuKernelPath)r.ReadByte();
+        if (!Enum.IsDefined(kernelPath)) RemoteThrowHelper.ThrowProtocol($"unknown CPU kernel path {(int)kernelPath}");
+        string kernelDescription = r.ReadString() ?? "";
         string? tokenizer = r.ReadString();
         string? tokenizerConfig = r.ReadString();
         r.EnsureEnd();
         ModelConfig config = ModelConfigLoader.Parse(configJson, generationJson, $"config.json of remote instance {id}");
-        return new RemoteInstanceInfo(version, id, role, new ModelInfo(name, config, parameters, dtype, weightBytes),
+        return new RemoteInstanceInfo(version, id, role,
+            new ModelInfo(name, config, parameters, dtype, weightBytes) { KernelPath = kernelPath, KernelDescription = kernelDescription },
             tokenizer, tokenizerConfig);
     }
 }
