@@ -32,9 +32,8 @@ public sealed record CpuRunnerOptions
     /// <summary>Repack F32/F16/BF16 weight matrices at load into the runner's own copy in 32-row panels, column by column
     /// (the kernels then read each matrix as one sequential stream and multiply outer products, with no horizontal sums):
     /// faster prefill and decode, at the cost of a copy made at load that replaces the source's matrices (charged to the
-    /// budget instead of them; the source is not read afterwards). Default true. With <see cref="QuantizeWeightsToQ8"/> it
-    /// packs the int8 copy instead (needs AVX-VNNI); on CPUs without AVX-512 the F32/F16/BF16 matrices stay zero-copy in
-    /// the source.</summary>
+    /// budget instead of them; the source is not read afterwards). Default true, on every CPU kernel path
+    /// (<see cref="Compute.CpuKernels"/>). With <see cref="QuantizeWeightsToQ8"/> it packs the int8 copy instead.</summary>
     public bool PackWeights { get; init; } = true;
 
     /// <summary>Tokens per KV block of the cache the runner reads and writes. Default <see cref="KvCacheLayout.DefaultBlockTokens"/>.</summary>
