@@ -7,7 +7,7 @@ namespace MemServe.Extensions;
 /// Reports one engine: Unhealthy while it loads (or before anything asked for it), after a load error
 /// and once stopped; Degraded when waiting requests or KV usage reach the
 /// <see cref="MemServeHealthCheckOptions"/> thresholds; Healthy otherwise. Data: state, running, waiting,
-/// kv_blocks_used, kv_blocks_total, kv_usage.
+/// kv_blocks_used, kv_blocks_total, kv_usage, cpu_kernels.
 /// </summary>
 internal sealed class MemServeHealthCheck(MemServeEngineProvider provider, MemServeHealthCheckOptions options) : IHealthCheck
 {
@@ -34,6 +34,7 @@ internal sealed class MemServeHealthCheck(MemServeEngineProvider provider, MemSe
         data["kv_blocks_used"] = stats.KvBlocksUsed;
         data["kv_blocks_total"] = stats.KvBlocksTotal;
         data["kv_usage"] = kvUsage;
+        data["cpu_kernels"] = stats.KernelPath;
 
         if (stats.Waiting >= options.DegradedWaitingRequests)
             return Task.FromResult(HealthCheckResult.Degraded($"{stats.Waiting} requests are waiting for admission.", data: data));

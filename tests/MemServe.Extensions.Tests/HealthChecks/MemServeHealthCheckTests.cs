@@ -41,6 +41,7 @@ public sealed class MemServeHealthCheckTests
         Assert.Equal(0, entry.Data["waiting"]);
         Assert.Equal(0.0, entry.Data["kv_usage"]);
         Assert.Equal(engine.GetStats().KvBlocksTotal, entry.Data["kv_blocks_total"]);
+        Assert.Equal(MemServe.Compute.CpuKernels.Description, entry.Data["cpu_kernels"]);
     }
 
     [Fact]
