@@ -41,6 +41,11 @@ internal static unsafe class Q8PathProbe
 
     public static void Run(string[] args)
     {
+        if (args.Length > 0 && args[0] == "kern")
+        {
+            Kernel(args[1..]);
+            return;
+        }
         ModelConfig c = ModelShapes.Get(args.Length > 0 ? args[0] : "S");
         int rounds = args.Length > 1 ? int.Parse(args[1]) : 7;
         int prefill = args.Length > 2 ? int.Parse(args[2]) : 512;
@@ -146,6 +151,47 @@ internal static unsafe class Q8PathProbe
         }
         Console.WriteLine($"loadavg after: {LoadAverage()}");
         foreach (IDisposable d in buffers) d.Dispose();
+    }
+
+    /// <summary><c>q8 kern ROWS COLS TOKENS [rounds]</c>: one thread, L2-resident packed Q8 weights, the AVX2 panel
+    /// kernels with <see cref="DecodeSwitch.B"/> off (A) and on (B) in interleaved rounds, timed in thread CPU time.</summary>
+    private static void Kernel(string[] args)
+    {
+        int rows = int.Parse(args[0]), cols = int.Parse(args[1]), tokens = int.Parse(args[2]);
+        int rounds = args.Length > 3 ? int.Parse(args[3]) : 15;
+        using NativeBuffer<byte> w = ProbeMatrix.Random(rows, cols, DType.BF16);
+        using var p = new NativeBuffer<byte>(Q8Panels.BytesFor(rows, cols), null, MemoryCategory.Weights, "panels");
+        WeightMatrix packed = Q8Panels.Quantize(new WeightMatrix(w.Pointer, DType.BF16, rows, cols), p.Pointer);
+        int blocks = Q8Block.BlocksFor(cols);
+        using var x = new NativeBuffer<float>((long)tokens * cols, null, MemoryCategory.Scratch, "x");
+        var random = new Random(2);
+        for (int i = 0; i < x.Length; i++) x.Span[i] = (float)(random.NextDouble() - 0.5);
+        using var xq = new NativeBuffer<sbyte>((long)tokens * blocks * Q8Block.Size, null, MemoryCategory.Scratch, "xq");
+        using var xs = new NativeBuffer<float>((long)tokens * blocks, null, MemoryCategory.Scratch, "xs");
+        using var xsum = new NativeBuffer<int>((long)tokens * blocks, null, MemoryCategory.Scratch, "xsum");
+        using var y = new NativeBuffer<float>((long)tokens * rows, null, MemoryCategory.Scratch, "y");
+        Quantize(x.Pointer, cols, tokens, xq.Pointer, xs.Pointer, xsum.Pointer);
+        int reps = Math.Max(1, (int)(4e8 / (2.0 * rows * cols * tokens)));
+        var a = new double[rounds];
+        var b = new double[rounds];
+        for (int i = -1; i < rounds; i++)
+        {
+            double ta = Time(false), tb = Time(true);
+            if (i >= 0) { a[i] = ta; b[i] = tb; }
+        }
+        DecodeSwitch.B = false;
+        Array.Sort(a);
+        Array.Sort(b);
+        double ops = 2.0 * rows * cols * tokens / 1e9;
+        Console.WriteLine($"Q8 panels avx2 {rows}x{cols} {tokens} tok, 1 thread CPU time: A median {ops / a[rounds / 2],6:F1} best {ops / a[0],6:F1} | B median {ops / b[rounds / 2],6:F1} best {ops / b[0],6:F1} GOP/s; loadavg {LoadAverage()}");
+
+        double Time(bool variant)
+        {
+            DecodeSwitch.B = variant;
+            double start = ThreadCpuTime.Seconds();
+            for (int k = 0; k < reps; k++) Q8PanelKernels.Rows(CpuKernelPath.Avx2, false, packed.Data, cols, rows, xq.Pointer, xs.Pointer, xsum.Pointer, tokens, y.Pointer, rows);
+            return (ThreadCpuTime.Seconds() - start) / reps;
+        }
     }
 
     /// <summary>Quantizes inputs once (the same values serve every matrix of the same width).</summary>

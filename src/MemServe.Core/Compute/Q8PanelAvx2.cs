@@ -10,7 +10,8 @@ namespace MemServe.Compute;
 /// trick of the AVX2 int8 kernels: <c>vpmaddwd(vpmaddubsw(|x|, sign(q, x)), 1)</c> sums the 4 products of each row
 /// into int32 lanes (rows 0–7, then 8–15) with no offset to subtract. A pair of products is at most
 /// 2 · 128 · 127 = 32512, so the int16 step cannot saturate. Per step and token: 2 <c>vpsignb</c>, 2
-/// <c>vpmaddubsw</c>, 2 <c>vpmaddwd</c>, 2 adds and one <c>vpabsb</c>; the XOR is shared by the tile's tokens.
+/// <c>vpmaddubsw</c>, 2 <c>vpmaddwd</c> and 2 adds (the tile broadcasts <c>|x|</c> from a per-block copy, the GEMV
+/// takes one <c>vpabsb</c>); the XOR is shared by the tile's tokens.
 /// Needs AVX2 (masked stores through <see cref="Avx.MaskStore(float*, Vector256{float}, Vector256{float})"/>).
 /// </summary>
 internal readonly unsafe struct Q8PanelAvx2 : IQ8PanelKernel
@@ -50,25 +51,32 @@ internal readonly unsafe struct Q8PanelAvx2 : IQ8PanelKernel
         // Missing tokens repeat token 0 and are not stored.
         sbyte* x1 = tokens > 1 ? x0 + xStride : x0, x2 = tokens > 2 ? x0 + 2 * xStride : x0, x3 = tokens > 3 ? x0 + 3 * xStride : x0;
         int t1 = tokens > 1 ? blocks : 0, t2 = tokens > 2 ? 2 * blocks : 0, t3 = tokens > 3 ? 3 * blocks : 0;
+        // The 4 tokens' |x| of the block, stored once per block and broadcast from memory like x (a load, no ALU op):
+        // 1.07× over a vpabsb per step and token (one thread, 512 × 576, 64 tokens, thread CPU time, AVX2 codegen).
+        byte* abs = stackalloc byte[4 * Q8Block.Size];
         Vector256<float> a0 = default, b0 = default, a1 = default, b1 = default, a2 = default, b2 = default, a3 = default, b3 = default;
         for (int b = 0; b < blocks; b++, record += Q8Panels.RecordBytes)
         {
             if (prefetch) Q8PanelKernels.Prefetch(record);
-            // 8 int32 accumulators, 2 weight vectors, the broadcast input, its absolute value and the product: 13 of
-            // the 16 YMM registers in the step loop.
-            Vector256<int> i0 = default, j0 = default, i1 = default, j1 = default, i2 = default, j2 = default, i3 = default, j3 = default;
             int k = b * Q8Block.Size;
+            Avx2.Abs(Vector256.Load(x0 + k)).Store(abs);
+            Avx2.Abs(Vector256.Load(x1 + k)).Store(abs + 32);
+            Avx2.Abs(Vector256.Load(x2 + k)).Store(abs + 64);
+            Avx2.Abs(Vector256.Load(x3 + k)).Store(abs + 96);
+            // 8 int32 accumulators, 2 weight vectors, the broadcast input, its absolute value, the product and the
+            // ones of vpmaddwd: 14 of the 16 YMM registers in the step loop.
+            Vector256<int> i0 = default, j0 = default, i1 = default, j1 = default, i2 = default, j2 = default, i3 = default, j3 = default;
             for (int s = 0; s < 8; s++, k += 4)
             {
                 Vector256<sbyte> w0 = Signed(record + s * 64), w1 = Signed(record + s * 64 + 32);
                 Vector256<sbyte> x = Vector256.Create(*(int*)(x0 + k)).AsSByte();
-                Vector256<byte> ax = Avx2.Abs(x);
+                Vector256<byte> ax = Vector256.Create(*(int*)(abs + 4 * s)).AsByte();
                 i0 += Dot(w0, x, ax); j0 += Dot(w1, x, ax);
-                x = Vector256.Create(*(int*)(x1 + k)).AsSByte(); ax = Avx2.Abs(x);
+                x = Vector256.Create(*(int*)(x1 + k)).AsSByte(); ax = Vector256.Create(*(int*)(abs + 32 + 4 * s)).AsByte();
                 i1 += Dot(w0, x, ax); j1 += Dot(w1, x, ax);
-                x = Vector256.Create(*(int*)(x2 + k)).AsSByte(); ax = Avx2.Abs(x);
+                x = Vector256.Create(*(int*)(x2 + k)).AsSByte(); ax = Vector256.Create(*(int*)(abs + 64 + 4 * s)).AsByte();
                 i2 += Dot(w0, x, ax); j2 += Dot(w1, x, ax);
-                x = Vector256.Create(*(int*)(x3 + k)).AsSByte(); ax = Avx2.Abs(x);
+                x = Vector256.Create(*(int*)(x3 + k)).AsSByte(); ax = Vector256.Create(*(int*)(abs + 96 + 4 * s)).AsByte();
                 i3 += Dot(w0, x, ax); j3 += Dot(w1, x, ax);
             }
             Q8PanelKernels.Scales(record, out Vector256<float> slo, out Vector256<float> shi);
