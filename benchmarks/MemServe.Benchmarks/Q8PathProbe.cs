@@ -153,12 +153,13 @@ internal static unsafe class Q8PathProbe
         foreach (IDisposable d in buffers) d.Dispose();
     }
 
-    /// <summary><c>q8 kern ROWS COLS TOKENS [rounds]</c>: one thread, L2-resident packed Q8 weights, the AVX2 panel
-    /// kernels with <see cref="DecodeSwitch.B"/> off (A) and on (B) in interleaved rounds, timed in thread CPU time.</summary>
+    /// <summary><c>q8 kern ROWS COLS TOKENS [rounds] [avx2|portable]</c>: one thread, L2-resident packed Q8 weights, one
+    /// path's panel kernels (AVX2 without VNNI by default) with <see cref="DecodeSwitch.B"/> off (A) and on (B) in interleaved rounds, timed in thread CPU time.</summary>
     private static void Kernel(string[] args)
     {
         int rows = int.Parse(args[0]), cols = int.Parse(args[1]), tokens = int.Parse(args[2]);
         int rounds = args.Length > 3 ? int.Parse(args[3]) : 15;
+        CpuKernelPath path = args.Length > 4 && CpuKernels.TryParse(args[4], out CpuKernelPath asked) ? asked : CpuKernelPath.Avx2;
         using NativeBuffer<byte> w = ProbeMatrix.Random(rows, cols, DType.BF16);
         using var p = new NativeBuffer<byte>(Q8Panels.BytesFor(rows, cols), null, MemoryCategory.Weights, "panels");
         WeightMatrix packed = Q8Panels.Quantize(new WeightMatrix(w.Pointer, DType.BF16, rows, cols), p.Pointer);
@@ -183,13 +184,13 @@ internal static unsafe class Q8PathProbe
         Array.Sort(a);
         Array.Sort(b);
         double ops = 2.0 * rows * cols * tokens / 1e9;
-        Console.WriteLine($"Q8 panels avx2 {rows}x{cols} {tokens} tok, 1 thread CPU time: A median {ops / a[rounds / 2],6:F1} best {ops / a[0],6:F1} | B median {ops / b[rounds / 2],6:F1} best {ops / b[0],6:F1} GOP/s; loadavg {LoadAverage()}");
+        Console.WriteLine($"Q8 panels {CpuKernels.NameOf(path)} {rows}x{cols} {tokens} tok, 1 thread CPU time: A median {ops / a[rounds / 2],6:F1} best {ops / a[0],6:F1} | B median {ops / b[rounds / 2],6:F1} best {ops / b[0],6:F1} GOP/s; loadavg {LoadAverage()}");
 
         double Time(bool variant)
         {
             DecodeSwitch.B = variant;
             double start = ThreadCpuTime.Seconds();
-            for (int k = 0; k < reps; k++) Q8PanelKernels.Rows(CpuKernelPath.Avx2, false, packed.Data, cols, rows, xq.Pointer, xs.Pointer, xsum.Pointer, tokens, y.Pointer, rows);
+            for (int k = 0; k < reps; k++) Q8PanelKernels.Rows(path, false, packed.Data, cols, rows, xq.Pointer, xs.Pointer, xsum.Pointer, tokens, y.Pointer, rows);
             return (ThreadCpuTime.Seconds() - start) / reps;
         }
     }

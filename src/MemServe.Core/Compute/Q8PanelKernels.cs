@@ -42,7 +42,8 @@ internal static unsafe class Q8PanelKernels
     /// <summary>
     /// <c>y[t, r] = x[t, :] · W[r, :]</c> for rows [0, <paramref name="rows"/>) of the packed Q8 matrix whose first panel
     /// is at <paramref name="panels"/>: <paramref name="xq"/> is (tokens, blocks × 32) int8, <paramref name="xs"/> and
-    /// <paramref name="xsum"/> (tokens, blocks) block scales and block sums of the quantized input
+    /// <paramref name="xsum"/> (tokens, blocks) block scales and block sums of the quantized input (the sums are read by
+    /// the VNNI kernels only)
     /// (<see cref="Q8Block.QuantizeRow(float*, int, sbyte*, float*)"/>, <see cref="Q8Block.BlockSums(sbyte*, int, int*)"/>),
     /// <paramref name="y"/> (tokens, <paramref name="ys"/>). Runs the process's path (<see cref="CpuKernels.Path"/>).
     /// </summary>
