@@ -29,12 +29,17 @@ internal static unsafe class Q8Block
     internal static void QuantizeRow(CpuKernelPath path, float* x, int n, sbyte* q, float* scales)
     {
         int full = n / Size, blocks = BlocksFor(n);
-        for (int b = 0; b < full; b++)
+        if (path == CpuKernelPath.Avx512)
         {
-            int start = b * Size;
-            if (path == CpuKernelPath.Avx512) Quantize512(x + start, q + start, scales + b);
-            else if (path == CpuKernelPath.Avx2) Quantize256(x + start, q + start, scales + b);
-            else Quantize128(x + start, q + start, scales + b);
+            for (int b = 0; b < full; b++) Quantize512(x + b * Size, q + b * Size, scales + b);
+        }
+        else if (path == CpuKernelPath.Avx2)
+        {
+            for (int b = 0; b < full; b++) Quantize256(x + b * Size, q + b * Size, scales + b);
+        }
+        else
+        {
+            for (int b = 0; b < full; b++) Quantize128(x + b * Size, q + b * Size, scales + b);
         }
         if (full < blocks) QuantizeScalar(x + full * Size, n - full * Size, q + full * Size, scales + full);
     }
@@ -114,20 +119,21 @@ internal static unsafe class Q8Block
     /// <see cref="Vector128"/>: bytes widened to int16 and int16 to int32, then added across.</summary>
     internal static void BlockSums(CpuKernelPath path, sbyte* q, int blocks, int* sums)
     {
-        for (int b = 0; b < blocks; b++, q += Size)
+        if (path >= CpuKernelPath.Avx2)
         {
-            if (path >= CpuKernelPath.Avx2)
+            for (int b = 0; b < blocks; b++, q += Size)
             {
                 Vector256<sbyte> v = Vector256.Load(q);
                 Vector256<short> h = Vector256.WidenLower(v) + Vector256.WidenUpper(v);
                 sums[b] = Vector256.Sum(Vector256.WidenLower(h) + Vector256.WidenUpper(h));
             }
-            else
-            {
-                Vector128<sbyte> l = Vector128.Load(q), u = Vector128.Load(q + 16);
-                Vector128<short> h = Vector128.WidenLower(l) + Vector128.WidenUpper(l) + Vector128.WidenLower(u) + Vector128.WidenUpper(u);
-                sums[b] = Vector128.Sum(Vector128.WidenLower(h) + Vector128.WidenUpper(h));
-            }
+            return;
+        }
+        for (int b = 0; b < blocks; b++, q += Size)
+        {
+            Vector128<sbyte> l = Vector128.Load(q), u = Vector128.Load(q + 16);
+            Vector128<short> h = Vector128.WidenLower(l) + Vector128.WidenUpper(l) + Vector128.WidenLower(u) + Vector128.WidenUpper(u);
+            sums[b] = Vector128.Sum(Vector128.WidenLower(h) + Vector128.WidenUpper(h));
         }
     }
 
