@@ -6,7 +6,7 @@ using BenchmarkDotNet.Toolchains.InProcess.Emit;
 // In-process toolchain: BenchmarkDotNet 0.14 predates net10.0 target monikers, and running in the
 // host process measures exactly the runtime the library ships on.
 // Quick modes for a shared, noisy machine: "gemv" (decode GB/s per weight format), "ab" (prefill tile A/B),
-// "prefix-cache" (the prompt-tree workload harness). Anything else goes to BenchmarkDotNet.
+// "q8" (int8 kernel paths A/B), "prefix-cache" (the prompt-tree workload harness). Anything else goes to BenchmarkDotNet.
 if (args is ["gemv"])
 {
     MemServe.Benchmarks.GemvProbe.Run();
@@ -35,6 +35,11 @@ if (args.Length > 0 && args[0] == "kern")
 if (args.Length > 0 && args[0] == "layer-gemv")
 {
     MemServe.Benchmarks.LayerGemvProbe.Run(args[1..]);
+    return 0;
+}
+if (args.Length > 0 && args[0] == "q8")
+{
+    MemServe.Benchmarks.Q8PathProbe.Run(args[1..]);
     return 0;
 }
 if (args.Length > 0 && args[0] == "decode")

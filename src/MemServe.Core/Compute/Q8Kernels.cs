@@ -6,45 +6,51 @@ namespace MemServe.Compute;
 
 /// <summary>
 /// Int8 × int8 micro-kernels for <c>y[t, r] = Σ_b sw[r, b] · sx[t, b] · Σ_i qw[r, 32b + i] · qx[t, 32b + i]</c>
-/// over a range of Q8 weight rows, single-threaded. Each 32-value block is one <c>vpdpbusd</c>
-/// (<see cref="AvxVnni"/>, 256-bit: unsigned × signed bytes), fed <c>|qx|</c> and <c>sign(qx) · qw</c> so both
-/// signed operands work; the int32 block sums are converted and accumulated in FP32 with the product of the
-/// two block scales. Tiles as <see cref="MatMulKernels"/>: 4 tokens × 2 rows, else 1 token × 4 rows (GEMV,
-/// streaming each weight row once). Without AVX-VNNI a scalar loop computes the same sums.
+/// over a range of row-major Q8 weight rows, single-threaded (the runner's copy when weights are not packed). On the
+/// AVX2 and AVX-512 paths each 32-value block is one 256-bit int8 dot product (<see cref="IInt8Dot"/>) of <c>|qx|</c>
+/// and <c>sign(qx) · qw</c>, so both signed operands work: <c>vpdpbusd</c> where <see cref="KernelIsa.Vnni"/>, else
+/// <c>vpmaddubsw</c> + <c>vpmaddwd</c>; the int32 block sums are converted and accumulated in FP32 with the product
+/// of the two block scales. Tiles as <see cref="MatMulKernels"/>: 4 tokens × 2 rows, else 1 token × 4 rows (GEMV,
+/// streaming each weight row once). The portable path is <see cref="Q8KernelsPortable"/>; <see cref="DotScalar"/> is
+/// the reference the tests check them all against.
 /// </summary>
 internal static unsafe class Q8Kernels
 {
     /// <summary>Rows [<paramref name="rowBegin"/>, <paramref name="rowEnd"/>) for all tokens. <paramref name="xq"/> is
-    /// (tokens, blocks × 32) int8 and <paramref name="xs"/> (tokens, blocks) scales, from <see cref="Q8Block.QuantizeRow"/>.</summary>
-    public static void Rows(in WeightMatrix w, sbyte* xq, float* xs, int tokens, float* y, int yStride, int rowBegin, int rowEnd)
+    /// (tokens, blocks × 32) int8 and <paramref name="xs"/> (tokens, blocks) scales, from <see cref="Q8Block.QuantizeRow(float*, int, sbyte*, float*)"/>.
+    /// Runs the process's path (<see cref="CpuKernels.Path"/>).</summary>
+    public static void Rows(in WeightMatrix w, sbyte* xq, float* xs, int tokens, float* y, int yStride, int rowBegin, int rowEnd) =>
+        Rows(CpuKernels.Path, KernelIsa.Vnni, w, xq, xs, tokens, y, yStride, rowBegin, rowEnd);
+
+    /// <summary>As <see cref="Rows(in WeightMatrix, sbyte*, float*, int, float*, int, int, int)"/> on the kernels of
+    /// <paramref name="path"/> (which the CPU must support), with <c>vpdpbusd</c> when <paramref name="vnni"/> (needs
+    /// <see cref="AvxVnni"/>; ignored on the portable path).</summary>
+    internal static void Rows(CpuKernelPath path, bool vnni, in WeightMatrix w, sbyte* xq, float* xs, int tokens, float* y, int yStride, int rowBegin, int rowEnd)
+    {
+        if (path == CpuKernelPath.Portable) Q8KernelsPortable.Rows(w, xq, xs, tokens, y, yStride, rowBegin, rowEnd);
+        else if (vnni) Rows<VnniDot>(w, xq, xs, tokens, y, yStride, rowBegin, rowEnd);
+        else Rows<MaddubsDot>(w, xq, xs, tokens, y, yStride, rowBegin, rowEnd);
+    }
+
+    private static void Rows<D>(in WeightMatrix w, sbyte* xq, float* xs, int tokens, float* y, int yStride, int rowBegin, int rowEnd)
+        where D : IInt8Dot
     {
         int blocks = w.BlocksPerRow;
         long xStride = (long)blocks * Q8Block.Size;
-        if (!AvxVnni.IsSupported)
-        {
-            for (int t = 0; t < tokens; t++)
-            {
-                for (int r = rowBegin; r < rowEnd; r++)
-                {
-                    y[(long)t * yStride + r] = DotScalar((sbyte*)w.Row(r), w.Scales + (long)r * blocks, xq + t * xStride, xs + (long)t * blocks, blocks);
-                }
-            }
-            return;
-        }
         int tk = 0;
         for (; tk + 4 <= tokens; tk += 4)
         {
             int r = rowBegin;
             for (; r + 2 <= rowEnd; r += 2)
             {
-                Dot4x2(w, r, xq + tk * xStride, xs + (long)tk * blocks, xStride, y + (long)tk * yStride + r, yStride);
+                Dot4x2<D>(w, r, xq + tk * xStride, xs + (long)tk * blocks, xStride, y + (long)tk * yStride + r, yStride);
             }
             for (; r < rowEnd; r++)
             {
                 for (int j = 0; j < 4; j++)
                 {
                     int t = tk + j;
-                    y[(long)t * yStride + r] = Dot1x1((sbyte*)w.Row(r), w.Scales + (long)r * blocks, xq + t * xStride, xs + (long)t * blocks, blocks);
+                    y[(long)t * yStride + r] = Dot1x1<D>((sbyte*)w.Row(r), w.Scales + (long)r * blocks, xq + t * xStride, xs + (long)t * blocks, blocks);
                 }
             }
         }
@@ -54,8 +60,8 @@ internal static unsafe class Q8Kernels
             float* sx = xs + (long)tk * blocks;
             float* yt = y + (long)tk * yStride;
             int r = rowBegin;
-            for (; r + 4 <= rowEnd; r += 4) Dot1x4(w, r, x, sx, yt + r);
-            for (; r < rowEnd; r++) yt[r] = Dot1x1((sbyte*)w.Row(r), w.Scales + (long)r * blocks, x, sx, blocks);
+            for (; r + 4 <= rowEnd; r += 4) Dot1x4<D>(w, r, x, sx, yt + r);
+            for (; r < rowEnd; r++) yt[r] = Dot1x1<D>((sbyte*)w.Row(r), w.Scales + (long)r * blocks, x, sx, blocks);
         }
     }
 
@@ -73,26 +79,23 @@ internal static unsafe class Q8Kernels
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector256<float> Block(Vector256<byte> ax, Vector256<sbyte> x, Vector256<sbyte> w)
-    {
-        Vector256<int> d = AvxVnni.MultiplyWideningAndAdd(Vector256<int>.Zero, ax, Avx2.Sign(w, x));
-        return Avx.ConvertToVector256Single(d);
-    }
+    private static Vector256<float> Block<D>(Vector256<byte> ax, Vector256<sbyte> x, Vector256<sbyte> w) where D : IInt8Dot =>
+        Avx.ConvertToVector256Single(D.Dot(ax, Avx2.Sign(w, x)));
 
-    private static float Dot1x1(sbyte* w, float* sw, sbyte* x, float* sx, int blocks)
+    private static float Dot1x1<D>(sbyte* w, float* sw, sbyte* x, float* sx, int blocks) where D : IInt8Dot
     {
         Vector256<float> acc = Vector256<float>.Zero;
         for (int b = 0; b < blocks; b++)
         {
             Vector256<sbyte> xv = Vector256.Load(x + b * Q8Block.Size);
-            Vector256<float> d = Block(Avx2.Abs(xv), xv, Vector256.Load(w + b * Q8Block.Size));
+            Vector256<float> d = Block<D>(Avx2.Abs(xv), xv, Vector256.Load(w + b * Q8Block.Size));
             acc = Vector256.FusedMultiplyAdd(d, Vector256.Create(sw[b] * sx[b]), acc);
         }
         return Vector256.Sum(acc);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot1x4(in WeightMatrix w, int r, sbyte* x, float* sx, float* y)
+    private static void Dot1x4<D>(in WeightMatrix w, int r, sbyte* x, float* sx, float* y) where D : IInt8Dot
     {
         int blocks = w.BlocksPerRow;
         sbyte* w0 = (sbyte*)w.Row(r), w1 = w0 + w.RowBytes, w2 = w1 + w.RowBytes, w3 = w2 + w.RowBytes;
@@ -121,16 +124,16 @@ internal static unsafe class Q8Kernels
             Vector256<sbyte> xv = Vector256.Load(x + o);
             Vector256<byte> ax = Avx2.Abs(xv);
             float s = sx[b];
-            a0 = Vector256.FusedMultiplyAdd(Block(ax, xv, Vector256.Load(w0 + o)), Vector256.Create(s0[b] * s), a0);
-            a1 = Vector256.FusedMultiplyAdd(Block(ax, xv, Vector256.Load(w1 + o)), Vector256.Create(s1[b] * s), a1);
-            a2 = Vector256.FusedMultiplyAdd(Block(ax, xv, Vector256.Load(w2 + o)), Vector256.Create(s2[b] * s), a2);
-            a3 = Vector256.FusedMultiplyAdd(Block(ax, xv, Vector256.Load(w3 + o)), Vector256.Create(s3[b] * s), a3);
+            a0 = Vector256.FusedMultiplyAdd(Block<D>(ax, xv, Vector256.Load(w0 + o)), Vector256.Create(s0[b] * s), a0);
+            a1 = Vector256.FusedMultiplyAdd(Block<D>(ax, xv, Vector256.Load(w1 + o)), Vector256.Create(s1[b] * s), a1);
+            a2 = Vector256.FusedMultiplyAdd(Block<D>(ax, xv, Vector256.Load(w2 + o)), Vector256.Create(s2[b] * s), a2);
+            a3 = Vector256.FusedMultiplyAdd(Block<D>(ax, xv, Vector256.Load(w3 + o)), Vector256.Create(s3[b] * s), a3);
         }
         y[0] = Vector256.Sum(a0); y[1] = Vector256.Sum(a1); y[2] = Vector256.Sum(a2); y[3] = Vector256.Sum(a3);
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4x2(in WeightMatrix w, int r, sbyte* x, float* sx, long xStride, float* y, int yStride)
+    private static void Dot4x2<D>(in WeightMatrix w, int r, sbyte* x, float* sx, long xStride, float* y, int yStride) where D : IInt8Dot
     {
         int blocks = w.BlocksPerRow;
         sbyte* w0 = (sbyte*)w.Row(r), w1 = w0 + w.RowBytes;
@@ -147,17 +150,17 @@ internal static unsafe class Q8Kernels
             Vector256<sbyte> xv = Vector256.Load(x + o);
             Vector256<byte> ax = Avx2.Abs(xv);
             float s = sx[b];
-            a00 = Vector256.FusedMultiplyAdd(Block(ax, xv, v0), Vector256.Create(c0 * s), a00);
-            a01 = Vector256.FusedMultiplyAdd(Block(ax, xv, v1), Vector256.Create(c1 * s), a01);
+            a00 = Vector256.FusedMultiplyAdd(Block<D>(ax, xv, v0), Vector256.Create(c0 * s), a00);
+            a01 = Vector256.FusedMultiplyAdd(Block<D>(ax, xv, v1), Vector256.Create(c1 * s), a01);
             xv = Vector256.Load(x1 + o); ax = Avx2.Abs(xv); s = t1[b];
-            a10 = Vector256.FusedMultiplyAdd(Block(ax, xv, v0), Vector256.Create(c0 * s), a10);
-            a11 = Vector256.FusedMultiplyAdd(Block(ax, xv, v1), Vector256.Create(c1 * s), a11);
+            a10 = Vector256.FusedMultiplyAdd(Block<D>(ax, xv, v0), Vector256.Create(c0 * s), a10);
+            a11 = Vector256.FusedMultiplyAdd(Block<D>(ax, xv, v1), Vector256.Create(c1 * s), a11);
             xv = Vector256.Load(x2 + o); ax = Avx2.Abs(xv); s = t2[b];
-            a20 = Vector256.FusedMultiplyAdd(Block(ax, xv, v0), Vector256.Create(c0 * s), a20);
-            a21 = Vector256.FusedMultiplyAdd(Block(ax, xv, v1), Vector256.Create(c1 * s), a21);
+            a20 = Vector256.FusedMultiplyAdd(Block<D>(ax, xv, v0), Vector256.Create(c0 * s), a20);
+            a21 = Vector256.FusedMultiplyAdd(Block<D>(ax, xv, v1), Vector256.Create(c1 * s), a21);
             xv = Vector256.Load(x3 + o); ax = Avx2.Abs(xv); s = t3[b];
-            a30 = Vector256.FusedMultiplyAdd(Block(ax, xv, v0), Vector256.Create(c0 * s), a30);
-            a31 = Vector256.FusedMultiplyAdd(Block(ax, xv, v1), Vector256.Create(c1 * s), a31);
+            a30 = Vector256.FusedMultiplyAdd(Block<D>(ax, xv, v0), Vector256.Create(c0 * s), a30);
+            a31 = Vector256.FusedMultiplyAdd(Block<D>(ax, xv, v1), Vector256.Create(c1 * s), a31);
         }
         y[0] = Vector256.Sum(a00); y[1] = Vector256.Sum(a01);
         y += yStride; y[0] = Vector256.Sum(a10); y[1] = Vector256.Sum(a11);

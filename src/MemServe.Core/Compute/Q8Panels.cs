@@ -6,8 +6,9 @@ namespace MemServe.Compute;
 /// bytes (step s: columns 32b + 4s .. + 3 of the 16 rows, 4 bytes per row, so one 256-bit <c>vpdpbusd</c> serves rows
 /// 0–7 and the next rows 8–15) followed by the 16 rows' block scales as F16, like Q8_0: <see cref="RecordBytes"/> = 544,
 /// 1.0625 bytes per weight. Values are
-/// stored offset by 128 as unsigned bytes (<c>q + 128</c>), the operand <c>vpdpbusd</c> multiplies unsigned; the
-/// kernels subtract <c>128 · Σ x</c> per block. Rows past the matrix and columns past Cols are zeros (scale 0).
+/// stored offset by 128 as unsigned bytes (<c>q + 128</c>), the operand <c>vpdpbusd</c> multiplies unsigned; the VNNI
+/// kernels subtract <c>128 · Σ x</c> per block, the AVX2 and portable ones turn each byte back into <c>q</c> with one
+/// XOR 0x80. Every path reads this one layout. Rows past the matrix and columns past Cols are zeros (scale 0).
 /// </summary>
 internal static unsafe class Q8Panels
 {

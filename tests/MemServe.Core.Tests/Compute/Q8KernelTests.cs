@@ -113,6 +113,132 @@ public unsafe class Q8KernelTests
         for (int i = 0; i < 40; i++) Assert.Equal(w[4 * 40 + i], row[i], 0.01);
     }
 
+    /// <summary>Lengths for the per-path quantizer tests: whole blocks, a partial last block, under one block.</summary>
+    public static TheoryData<int> QuantizeLengths() => new() { 32, 64, 100, 7, 130, 1000 };
+
+    [KernelPathTheory(CpuKernelPath.Avx512)]
+    [MemberData(nameof(QuantizeLengths))]
+    public void Avx512_quantizer_matches_the_scalar_reference_bit_for_bit(int n) => CheckQuantizer(CpuKernelPath.Avx512, n);
+
+    [KernelPathTheory(CpuKernelPath.Avx2)]
+    [MemberData(nameof(QuantizeLengths))]
+    public void Avx2_quantizer_matches_the_scalar_reference_bit_for_bit(int n) => CheckQuantizer(CpuKernelPath.Avx2, n);
+
+    [KernelPathTheory(CpuKernelPath.Portable)]
+    [MemberData(nameof(QuantizeLengths))]
+    public void Portable_quantizer_matches_the_scalar_reference_bit_for_bit(int n) => CheckQuantizer(CpuKernelPath.Portable, n);
+
+    /// <summary>Random blocks, then blocks whose values land exactly halfway between two steps (a block with max 127
+    /// has step 1: ±k.5 must round to even), zeros and a single nonzero value.</summary>
+    private static void CheckQuantizer(CpuKernelPath path, int n)
+    {
+        float[] x = Random(new Random(n + 5), n);
+        if (n >= 64) for (int i = 32; i < 64; i++) x[i] = i == 32 ? 127f : (i % 7 - 3) + 0.5f;
+        if (n >= 128) Array.Clear(x, 64, 32);
+        if (n >= 128) x[100] = -3e-3f;
+        int blocks = Q8Block.BlocksFor(n);
+        var q1 = new sbyte[blocks * 32];
+        var q2 = new sbyte[blocks * 32];
+        var s1 = new float[blocks];
+        var s2 = new float[blocks];
+        var sums1 = new int[blocks];
+        var sums2 = new int[blocks];
+        fixed (float* px = x, ps1 = s1, ps2 = s2)
+        fixed (sbyte* pq1 = q1, pq2 = q2)
+        fixed (int* pm1 = sums1)
+        {
+            Q8Block.QuantizeRow(path, px, n, pq1, ps1);
+            for (int b = 0; b < blocks; b++) Q8Block.QuantizeScalar(px + b * 32, Math.Min(32, n - b * 32), pq2 + b * 32, ps2 + b);
+            Q8Block.BlockSums(path, pq1, blocks, pm1);
+        }
+        for (int b = 0; b < blocks; b++) for (int i = 0; i < 32; i++) sums2[b] += q2[b * 32 + i];
+        Assert.Equal(q2, q1);
+        Assert.Equal(s2, s1);
+        Assert.Equal(sums2, sums1);
+    }
+
+    /// <summary>(cols, rows, tokens, first row, values), values as <see cref="Q8PanelTests.PathCases"/>.</summary>
+    public static TheoryData<int, int, int, int, int> PathCases()
+    {
+        var data = new TheoryData<int, int, int, int, int>();
+        for (int tokens = 1; tokens <= 13; tokens++) data.Add(96, 13, tokens, tokens % 3, 0);
+        data.Add(75, 37, 6, 0, 0);   // cols not a multiple of 32
+        data.Add(7, 5, 4, 1, 0);     // narrower than one block
+        data.Add(256, 130, 1, 0, 0); // GEMV over many rows
+        foreach (int values in new[] { 1, 2, 3 })
+        {
+            data.Add(96, 11, 1, 0, values);
+            data.Add(200, 9, 9, 2, values);
+        }
+        return data;
+    }
+
+    [VnniTheory]
+    [MemberData(nameof(PathCases))]
+    public void Vnni_q8_kernels_match_the_integer_reference(int cols, int rows, int tokens, int first, int values) =>
+        CheckKernels(CpuKernelPath.Avx2, true, cols, rows, tokens, first, values);
+
+    [KernelPathTheory(CpuKernelPath.Avx2)]
+    [MemberData(nameof(PathCases))]
+    public void Avx2_maddubs_q8_kernels_match_the_integer_reference(int cols, int rows, int tokens, int first, int values) =>
+        CheckKernels(CpuKernelPath.Avx2, false, cols, rows, tokens, first, values);
+
+    [KernelPathTheory(CpuKernelPath.Portable)]
+    [MemberData(nameof(PathCases))]
+    public void Portable_q8_kernels_match_the_integer_reference(int cols, int rows, int tokens, int first, int values) =>
+        CheckKernels(CpuKernelPath.Portable, false, cols, rows, tokens, first, values);
+
+    /// <summary>Runs one path's <see cref="Q8Kernels"/> on rows [first, rows) and checks them against
+    /// <see cref="Q8Kernels.DotScalar"/>, and that no other output was written.</summary>
+    private static void CheckKernels(CpuKernelPath path, bool vnni, int cols, int rows, int tokens, int first, int values)
+    {
+        var random = new Random(cols * 31 + rows * 7 + tokens + values * 1000);
+        float[] w = Values(random, rows * cols, values, weights: true);
+        float[] x = Values(random, tokens * cols, values, weights: false);
+        using var weight = new NativeBuffer<byte>((long)rows * cols * 4, null, MemoryCategory.Weights, "w");
+        w.AsSpan().CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(weight.Span));
+        using var q8 = new NativeBuffer<byte>(Q8Quantizer.BytesFor(rows, cols), null, MemoryCategory.Weights, "q8");
+        WeightMatrix wq = Q8Quantizer.Quantize(new WeightMatrix(weight.Pointer, DType.F32, rows, cols), q8.Pointer);
+        int blocks = Q8Block.BlocksFor(cols), ys = rows + 2;
+        var xq = new sbyte[tokens * blocks * 32];
+        var xs = new float[tokens * blocks];
+        var y = new float[tokens * ys];
+        Array.Fill(y, float.NaN);
+        fixed (float* px = x, pxs = xs, py = y)
+        fixed (sbyte* pxq = xq)
+        {
+            for (int t = 0; t < tokens; t++)
+            {
+                for (int b = 0; b < blocks; b++) Q8Block.QuantizeScalar(px + t * cols + b * 32, Math.Min(32, cols - b * 32), pxq + (t * blocks + b) * 32, pxs + t * blocks + b);
+            }
+            Q8Kernels.Rows(path, vnni, wq, pxq, pxs, tokens, py, ys, first, rows);
+
+            for (int t = 0; t < tokens; t++)
+            {
+                for (int r = 0; r < ys; r++)
+                {
+                    float actual = y[t * ys + r];
+                    if (r < first || r >= rows)
+                    {
+                        Assert.True(float.IsNaN(actual), $"{path}: y[{t}, {r}] outside the rows asked for was written");
+                        continue;
+                    }
+                    float exact = Q8Kernels.DotScalar((sbyte*)wq.Row(r), wq.Scales + r * blocks, pxq + t * blocks * 32, pxs + t * blocks, blocks);
+                    Assert.True(Math.Abs(exact - actual) <= 1e-4 * (1 + Math.Abs(exact)), $"{path}{(vnni ? " vnni" : "")}: y[{t}, {r}] = {actual}, expected {exact}");
+                }
+            }
+        }
+    }
+
+    /// <summary>Test values: 0 uniform in [-1, 1), 1 random ±1 (int8 ±127), 2 all +1, 3 weights −1 and inputs +1.</summary>
+    internal static float[] Values(Random random, int n, int values, bool weights)
+    {
+        if (values == 0) return Random(random, n);
+        var v = new float[n];
+        for (int i = 0; i < n; i++) v[i] = values switch { 1 => random.Next(2) == 0 ? -1f : 1f, 2 => 1f, _ => weights ? -1f : 1f };
+        return v;
+    }
+
     private static float[] Random(Random random, int n)
     {
         var v = new float[n];

@@ -109,6 +109,91 @@ public unsafe class Q8PanelTests
         }
     }
 
+    /// <summary>Shapes for the per-path kernel tests: (cols, rows, tokens, values) where values 0 is uniform random,
+    /// 1 random ±1 (every int8 value ±127), 2 all +1 (every pair of products 2 · 127², the int16 bound of
+    /// <c>vpmaddubsw</c>), 3 weights −1 against inputs +1 (the most negative sums).</summary>
+    public static TheoryData<int, int, int, int> PathCases()
+    {
+        var data = new TheoryData<int, int, int, int>();
+        for (int tokens = 1; tokens <= 13; tokens++) data.Add(96, 45, tokens, 0); // partial last panel (45 = 2 · 16 + 13)
+        data.Add(75, 37, 6, 0);    // cols not a multiple of 32
+        data.Add(40, 17, 5, 0);
+        data.Add(7, 5, 3, 0);      // narrower than a block, fewer rows than a panel
+        data.Add(600, 640, 1, 0);  // GEMV over many panels and blocks
+        data.Add(600, 640, 11, 0); // several panel blocks in the multi-token loop
+        foreach (int values in new[] { 1, 2, 3 })
+        {
+            data.Add(96, 48, 1, values);
+            data.Add(200, 33, 13, values);
+        }
+        return data;
+    }
+
+    [VnniTheory]
+    [MemberData(nameof(PathCases))]
+    public void Vnni_panel_kernels_match_the_integer_reference(int cols, int rows, int tokens, int values) =>
+        CheckPanelKernels(CpuKernelPath.Avx2, true, cols, rows, tokens, values);
+
+    [KernelPathTheory(CpuKernelPath.Avx2)]
+    [MemberData(nameof(PathCases))]
+    public void Avx2_maddubs_panel_kernels_match_the_integer_reference(int cols, int rows, int tokens, int values) =>
+        CheckPanelKernels(CpuKernelPath.Avx2, false, cols, rows, tokens, values);
+
+    [KernelPathTheory(CpuKernelPath.Portable)]
+    [MemberData(nameof(PathCases))]
+    public void Portable_panel_kernels_match_the_integer_reference(int cols, int rows, int tokens, int values) =>
+        CheckPanelKernels(CpuKernelPath.Portable, false, cols, rows, tokens, values);
+
+    /// <summary>Runs one path's <see cref="Q8PanelKernels"/> alone (one thread, the whole matrix) and checks every output
+    /// against the integer reference, and that nothing past the last row of an output row was written.</summary>
+    private static void CheckPanelKernels(CpuKernelPath path, bool vnni, int cols, int rows, int tokens, int values)
+    {
+        var random = new Random(cols * 31 + rows * 7 + tokens + values * 1000);
+        float[] w = Q8KernelTests.Values(random, rows * cols, values, weights: true);
+        float[] x = Q8KernelTests.Values(random, tokens * cols, values, weights: false);
+        using var weight = new NativeBuffer<byte>((long)rows * cols * 4, null, MemoryCategory.Weights, "w");
+        w.AsSpan().CopyTo(System.Runtime.InteropServices.MemoryMarshal.Cast<byte, float>(weight.Span));
+        var source = new WeightMatrix(weight.Pointer, DType.F32, rows, cols);
+        using var rowMajor = new NativeBuffer<byte>(Q8Quantizer.BytesFor(rows, cols), null, MemoryCategory.Weights, "q8");
+        WeightMatrix reference = Q8Quantizer.Quantize(source, rowMajor.Pointer);
+        using var panels = new NativeBuffer<byte>(Q8Panels.BytesFor(rows, cols), null, MemoryCategory.Weights, "q8 panels");
+        WeightMatrix packed = Q8Panels.Quantize(source, panels.Pointer);
+        int blocks = Q8Block.BlocksFor(cols), ys = rows + 3;
+        var xq = new sbyte[tokens * blocks * 32];
+        var xs = new float[tokens * blocks];
+        var xsum = new int[tokens * blocks];
+        var y = new float[tokens * ys];
+        Array.Fill(y, float.NaN);
+        var scales = new float[blocks];
+
+        fixed (float* px = x, pxs = xs, py = y, ps = scales)
+        fixed (sbyte* pxq = xq)
+        fixed (int* pxsum = xsum)
+        {
+            for (int t = 0; t < tokens; t++)
+            {
+                for (int b = 0; b < blocks; b++)
+                {
+                    Q8Block.QuantizeScalar(px + t * cols + b * 32, Math.Min(32, cols - b * 32), pxq + (t * blocks + b) * 32, pxs + t * blocks + b);
+                    for (int i = 0; i < 32; i++) pxsum[t * blocks + b] += pxq[(t * blocks + b) * 32 + i];
+                }
+            }
+            Q8PanelKernels.Rows(path, vnni, packed.Data, cols, rows, pxq, pxs, pxsum, tokens, py, ys);
+
+            for (int t = 0; t < tokens; t++)
+            {
+                for (int r = 0; r < rows; r++)
+                {
+                    for (int b = 0; b < blocks; b++) scales[b] = (float)(Half)reference.Scales[r * blocks + b];
+                    float exact = Q8Kernels.DotScalar((sbyte*)reference.Row(r), ps, pxq + t * blocks * 32, pxs + t * blocks, blocks);
+                    float actual = y[t * ys + r];
+                    Assert.True(Math.Abs(exact - actual) <= 1e-4 * (1 + Math.Abs(exact)), $"{path}{(vnni ? " vnni" : "")}: y[{t}, {r}] = {actual}, expected {exact}");
+                }
+                for (int r = rows; r < ys; r++) Assert.True(float.IsNaN(y[t * ys + r]), $"{path}: y[{t}, {r}] past the rows was written");
+            }
+        }
+    }
+
     /// <summary>Each output equals the block sums of the reference's int8 values with the weight scales rounded to F16
     /// (up to FP32 summation order), and the float product within the two quantizations' error.</summary>
     private static void AssertMatchesReference(in WeightMatrix reference, float[] w, float[] x, float[] y, int tokens, int rows, int cols, int tag)
