@@ -71,7 +71,10 @@ public static class CpuKernels
 
     /// <summary>Whether 256-bit int8 dot products run on <c>vpdpbusd</c> (AVX-VNNI) on the chosen path; otherwise the
     /// int8 kernels multiply through <c>vpmaddubsw</c>/<c>vpmaddwd</c> (AVX2) or widening 128-bit products (portable).</summary>
-    public static bool Int8DotProduct => Path >= CpuKernelPath.Avx2 && AvxVnni.IsSupported;
+    public static bool Int8DotProduct => Int8DotProductOn(Path);
+
+    /// <summary>Whether <paramref name="path"/>'s int8 kernels use 256-bit <c>vpdpbusd</c> on this CPU.</summary>
+    public static bool Int8DotProductOn(CpuKernelPath path) => path >= CpuKernelPath.Avx2 && AvxVnni.IsSupported;
 
     /// <summary>The chosen path's short name: <c>avx512</c>, <c>avx2</c> or <c>portable</c> (bench's <c>"isa"</c>).</summary>
     public static string Name => NameOf(Path);

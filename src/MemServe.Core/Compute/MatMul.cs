@@ -190,8 +190,8 @@ internal sealed unsafe class MatMul
         job.Packed = job.Targets[0].W.Packed;
         for (int t = 0; t < job.Tokens; t++)
         {
-            Q8Block.QuantizeRow(job.X + (long)t * job.XStride, cols, job.Xq + t * rowBytes, job.Xs + (long)t * blocks);
-            if (job.Packed) Q8Block.BlockSums(job.Xq + t * rowBytes, blocks, job.Xsum + (long)t * blocks);
+            Q8Block.QuantizeRow(_path, job.X + (long)t * job.XStride, cols, job.Xq + t * rowBytes, job.Xs + (long)t * blocks);
+            if (job.Packed) Q8Block.BlockSums(_path, job.Xq + t * rowBytes, blocks, job.Xsum + (long)t * blocks);
         }
     }
 

@@ -16,7 +16,7 @@ internal static unsafe class MatMulTargetRunner
         if (w.Format == WeightFormat.Q8)
         {
             int first = lo * Q8Panels.Rows, count = Math.Min(hi * Q8Panels.Rows, w.Rows) - first;
-            Q8PanelKernels.Rows(w.Data + lo * Q8Panels.PanelBytes(w.Cols), w.Cols, count, job->Xq, job->Xs, job->Xsum, job->Tokens, t.Y + first, t.YStride);
+            Q8PanelKernels.Rows(job->Path, CpuKernels.Int8DotProductOn(job->Path), w.Data + lo * Q8Panels.PanelBytes(w.Cols), w.Cols, count, job->Xq, job->Xs, job->Xsum, job->Tokens, t.Y + first, t.YStride);
             if (t.Bias != null) AddBias(t.Bias, t.Y, t.YStride, job->Tokens, first, first + count);
             return;
         }
@@ -61,7 +61,7 @@ internal static unsafe class MatMulTargetRunner
                 MatMulKernels.Rows<Bf16Loader>(w.Data, w.RowBytes, w.Cols, job->X, job->XStride, job->Tokens, t.Y, t.YStride, lo, hi);
                 break;
             case WeightFormat.Q8:
-                Q8Kernels.Rows(w, job->Xq, job->Xs, job->Tokens, t.Y, t.YStride, lo, hi);
+                Q8Kernels.Rows(job->Path, CpuKernels.Int8DotProductOn(job->Path), w, job->Xq, job->Xs, job->Tokens, t.Y, t.YStride, lo, hi);
                 break;
             default:
                 // In-register widening for decode: 1..3 tokens (GEMV) and batched decode up to MaxWideTokens (the tiles

@@ -50,7 +50,7 @@ public sealed unsafe class CpuModelRunner : IModelRunner
         MaxBatchSequences = options.MaxBatchSequences;
         KvLayout = new KvCacheLayout(Layers.Start, Layers.Count, config.NumKvHeads, config.HeadDim, options.BlockTokens, options.KvCacheDType);
         WeightCopy copy = options.QuantizeWeightsToQ8
-            ? (options.PackWeights && KernelIsa.Vnni ? WeightCopy.PackedQ8 : WeightCopy.Q8)
+            ? (options.PackWeights ? WeightCopy.PackedQ8 : WeightCopy.Q8)
             : options.PackWeights ? WeightCopy.Packed : WeightCopy.None;
         _weights = new LlamaWeights(config, weights, Layers, options.Budget, copy);
         try

@@ -24,7 +24,7 @@ public sealed record CpuRunnerOptions
 
     /// <summary>Quantize every weight matrix (F32/F16/BF16) to symmetric int8 blocks of 32 at load (<c>Q8_0</c>-like)
     /// and run int8 dot products; the runner then keeps its own int8 copy instead of the source's matrices (charged to
-    /// the budget instead of them). With <see cref="PackWeights"/> on a CPU with AVX-VNNI the copy is packed into 16-row
+    /// the budget instead of them). With <see cref="PackWeights"/> (every CPU kernel path) the copy is packed into 16-row
     /// panels with F16 block scales (1.0625 bytes per weight, <see cref="Compute.Q8Panels"/>); otherwise row-major with
     /// FP32 scales (1.125). Default false.</summary>
     public bool QuantizeWeightsToQ8 { get; init; }

@@ -13,7 +13,7 @@ internal enum WeightCopy
     Packed,
     /// <summary>Int8 blocks with FP32 scales, row-major (<see cref="CpuRunnerOptions.QuantizeWeightsToQ8"/> without packing).</summary>
     Q8,
-    /// <summary>Int8 blocks with F16 scales in 16-row panels (<see cref="Q8Panels"/>), with packing on a CPU with AVX-VNNI.</summary>
+    /// <summary>Int8 blocks with F16 scales in 16-row panels (<see cref="Q8Panels"/>), with packing (every CPU kernel path).</summary>
     PackedQ8,
 }
 
