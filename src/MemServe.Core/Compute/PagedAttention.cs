@@ -44,7 +44,9 @@ internal unsafe struct AttentionArgs
 /// sharing each load), or for fewer than 4 rows (decode, small GQA groups) from the keys as stored (one
 /// <see cref="VectorReductions.Sum16"/> per 16 keys); then an online softmax (running max, exact FP32) and
 /// <c>acc += p · V</c>. FP32 or BF16 caches (<see cref="AttentionArgs.KvElementBytes"/>), widened in registers.
-/// Needs <see cref="Vector512"/>; otherwise <see cref="PagedAttentionScalar"/> runs one (token, kv head) at a time.
+/// That is the AVX-512 tile; the same tiles run on the AVX2 path in 256-bit registers (<see cref="AttentionTile256"/>)
+/// and on the portable path in <see cref="Vector128"/> registers (<see cref="AttentionTile128"/>), per
+/// <see cref="CpuKernels.Path"/>. <see cref="PagedAttentionScalar"/> is the plain reference they are tested against.
 /// </summary>
 internal static unsafe class PagedAttention
 {
@@ -62,14 +64,12 @@ internal static unsafe class PagedAttention
         return (int)Math.Max((floats + 15) & ~15, PagedAttentionScalar.WorkspaceFloats(groupSize, headDim, blockTokens));
     }
 
-    /// <summary>Runs attention for every (tile, kv head) on <paramref name="pool"/>.</summary>
-    public static void Run(ComputeThreadPool pool, ref AttentionArgs args)
+    /// <summary>Runs attention for every (tile, kv head) on <paramref name="pool"/>, on <see cref="CpuKernels.Path"/>'s kernels.</summary>
+    public static void Run(ComputeThreadPool pool, ref AttentionArgs args) => Run(pool, ref args, CpuKernels.Path);
+
+    /// <summary>Runs attention on <paramref name="path"/>'s kernels, which this CPU must support (<see cref="CpuKernels.Supports"/>).</summary>
+    internal static void Run(ComputeThreadPool pool, ref AttentionArgs args, CpuKernelPath path)
     {
-        if (!Vector512.IsHardwareAccelerated)
-        {
-            PagedAttentionScalar.Run(pool, ref args);
-            return;
-        }
         int tokens = args.Tokens, tileTokens = TileTokens(args.NumHeads / args.NumKvHeads);
         int[]? rented = null;
         Span<int> tiles = tokens < 1024 ? stackalloc int[tokens + 1] : (rented = new int[tokens + 1]);
@@ -88,7 +88,7 @@ internal static unsafe class PagedAttention
         fixed (int* tileStarts = tiles)
         fixed (AttentionArgs* argsPointer = &args)
         {
-            var job = new Job { Args = argsPointer, TileStarts = tileStarts };
+            var job = new Job { Args = argsPointer, TileStarts = tileStarts, Path = path };
             pool.Run(&Body, &job, count * args.NumKvHeads, 1);
         }
         GC.KeepAlive(rented);
@@ -98,40 +98,100 @@ internal static unsafe class PagedAttention
     {
         public AttentionArgs* Args;
         public int* TileStarts; // (tiles + 1) first token of each tile, then the token count
+        public CpuKernelPath Path;
     }
 
     private static void Body(void* context, int begin, int end, int thread)
     {
         var job = (Job*)context;
         int kvHeads = job->Args->NumKvHeads;
+        bool bf16 = job->Args->KvElementBytes == 2;
         for (int item = begin; item < end; item++)
         {
-            int tile = item / kvHeads;
-            if (job->Args->KvElementBytes == 2) Tile<Bf16Loader>(job->Args, job->TileStarts[tile], job->TileStarts[tile + 1], item % kvHeads, thread);
-            else Tile<F32Loader>(job->Args, job->TileStarts[tile], job->TileStarts[tile + 1], item % kvHeads, thread);
+            int tile = item / kvHeads, t0 = job->TileStarts[tile], t1 = job->TileStarts[tile + 1], kvHead = item % kvHeads;
+            switch (job->Path)
+            {
+                case CpuKernelPath.Avx512:
+                    if (bf16) Tile<Bf16Loader>(job->Args, t0, t1, kvHead, thread);
+                    else Tile<F32Loader>(job->Args, t0, t1, kvHead, thread);
+                    break;
+                case CpuKernelPath.Avx2:
+                    if (bf16) AttentionTile256.Run<Bf16Loader>(job->Args, t0, t1, kvHead, thread);
+                    else AttentionTile256.Run<F32Loader>(job->Args, t0, t1, kvHead, thread);
+                    break;
+                default:
+                    if (bf16) AttentionTile128.Run<Bf16Loader>(job->Args, t0, t1, kvHead, thread);
+                    else AttentionTile128.Run<F32Loader>(job->Args, t0, t1, kvHead, thread);
+                    break;
+            }
+        }
+    }
+
+    /// <summary>A tile's slices of its thread's workspace, with the scaled queries loaded and the running sums reset
+    /// (<see cref="Begin"/>); every path's tile uses the same layout (<see cref="WorkspaceFloats"/>).</summary>
+    internal struct TileBuffers
+    {
+        public float* Kt;   // (hd, bt16) keys of one block, transposed
+        public float* Qs;   // (rows, hd) scaled queries
+        public float* Acc;  // (rows, hd)
+        public float* P;    // (rows, bt16) probabilities of one block
+        public float* Max;  // (rows)
+        public float* Sum;  // (rows)
+        public int Rows;
+        public int Group;
+        public int Bt16;
+    }
+
+    /// <summary>Slices the workspace of <paramref name="thread"/> for tokens [t0, t1) of <paramref name="kvHead"/>, scales
+    /// the queries into it and clears the accumulators.</summary>
+    internal static TileBuffers Begin(AttentionArgs* a, int t0, int t1, int kvHead, int thread)
+    {
+        int hd = a->HeadDim, bt16 = (a->BlockTokens + 15) & ~15;
+        int group = a->NumHeads / a->NumKvHeads, rows = (t1 - t0) * group, qDim = a->NumHeads * hd;
+        TileBuffers w;
+        w.Kt = a->Workspace + (long)thread * a->WorkspaceFloats;
+        w.Qs = w.Kt + (long)hd * bt16;
+        w.Acc = w.Qs + (long)rows * hd;
+        w.P = w.Acc + (long)rows * hd;
+        w.Max = w.P + (long)rows * bt16;
+        w.Sum = w.Max + rows;
+        w.Rows = rows;
+        w.Group = group;
+        w.Bt16 = bt16;
+        for (int r = 0; r < rows; r++)
+        {
+            float* q = a->Q + (long)(t0 + r / group) * qDim + (kvHead * group + r % group) * hd;
+            TensorPrimitives.Multiply(new ReadOnlySpan<float>(q, hd), a->Scale, new Span<float>(w.Qs + (long)r * hd, hd));
+            w.Max[r] = float.NegativeInfinity;
+            w.Sum[r] = 0;
+        }
+        new Span<float>(w.Acc, rows * hd).Clear();
+        new Span<float>(w.Kt, hd * bt16).Clear();
+        return w;
+    }
+
+    /// <summary>Whether a query at <paramref name="pos"/> sees any key of the block starting at <paramref name="blockStart"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool Sees(int pos, int blockStart, int bt, int window) =>
+        blockStart <= pos && (window <= 0 || blockStart + bt > pos - window + 1);
+
+    /// <summary>Writes the tile's normalised rows (acc / sum) to the output.</summary>
+    internal static void End(AttentionArgs* a, in TileBuffers w, int t0, int kvHead)
+    {
+        int hd = a->HeadDim, group = w.Group, qDim = a->NumHeads * hd;
+        for (int r = 0; r < w.Rows; r++)
+        {
+            float* o = a->Out + (long)(t0 + r / group) * qDim + (kvHead * group + r % group) * hd;
+            TensorPrimitives.Multiply(new ReadOnlySpan<float>(w.Acc + (long)r * hd, hd), 1f / w.Sum[r], new Span<float>(o, hd));
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Tile<TKv>(AttentionArgs* a, int t0, int t1, int kvHead, int thread) where TKv : struct, IRowLoader
     {
-        int hd = a->HeadDim, bt = a->BlockTokens, bt16 = (bt + 15) & ~15;
-        int group = a->NumHeads / a->NumKvHeads, rows = (t1 - t0) * group, qDim = a->NumHeads * hd;
-        float* kt = a->Workspace + (long)thread * a->WorkspaceFloats;  // (hd, bt16) keys of one block, transposed
-        float* qs = kt + (long)hd * bt16;                                // (rows, hd) scaled queries
-        float* acc = qs + (long)rows * hd;                               // (rows, hd)
-        float* p = acc + (long)rows * hd;                                // (rows, bt16) probabilities of one block
-        float* max = p + (long)rows * bt16;                              // (rows)
-        float* sum = max + rows;                                         // (rows)
-        for (int r = 0; r < rows; r++)
-        {
-            float* q = a->Q + (long)(t0 + r / group) * qDim + (kvHead * group + r % group) * hd;
-            TensorPrimitives.Multiply(new ReadOnlySpan<float>(q, hd), a->Scale, new Span<float>(qs + (long)r * hd, hd));
-            max[r] = float.NegativeInfinity;
-            sum[r] = 0;
-        }
-        new Span<float>(acc, rows * hd).Clear();
-        new Span<float>(kt, hd * bt16).Clear();
+        TileBuffers w = Begin(a, t0, t1, kvHead, thread);
+        int hd = a->HeadDim, bt = a->BlockTokens, bt16 = w.Bt16, group = w.Group, rows = w.Rows;
+        float* kt = w.Kt, qs = w.Qs, acc = w.Acc, p = w.P, max = w.Max, sum = w.Sum;
 
         int p0 = a->Positions[t0], pLast = a->Positions[t1 - 1], window = a->Window;
         int first = window > 0 ? Math.Max(0, p0 - window + 1) : 0;
@@ -176,22 +236,18 @@ internal static unsafe class PagedAttention
             }
             for (; r < rows; r++) AttentionScores.RowBlock<TKv>(qs, kt, acc, p, max, sum, v, r, p0 + r / group, hd, bt, bt16, n, blockStart, window);
         }
-        for (int r = 0; r < rows; r++)
-        {
-            float* o = a->Out + (long)(t0 + r / group) * qDim + (kvHead * group + r % group) * hd;
-            TensorPrimitives.Multiply(new ReadOnlySpan<float>(acc + (long)r * hd, hd), 1f / sum[r], new Span<float>(o, hd));
-        }
+        End(a, w, t0, kvHead);
     }
 
     /// <summary>First element of <paramref name="kvHead"/>'s K or V (per <paramref name="offset"/>) in a block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte* HeadStart<TKv>(AttentionArgs* a, int blockId, long offset, int kvHead) where TKv : struct, IRowLoader =>
+    internal static byte* HeadStart<TKv>(AttentionArgs* a, int blockId, long offset, int kvHead) where TKv : struct, IRowLoader =>
         (byte*)(a->Arena + blockId * a->BlockFloats) + (offset + (long)kvHead * a->HeadStride) * TKv.ElementBytes;
 
     /// <summary>Asks for the next block's K and V of this head ahead of use: blocks sit far apart in the arena, so
     /// the hardware prefetcher starts cold on each, and decode rows do too little work per block to hide DRAM latency.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchBlock<TKv>(AttentionArgs* a, int blockId, int kvHead, int elements) where TKv : struct, IRowLoader
+    internal static void PrefetchBlock<TKv>(AttentionArgs* a, int blockId, int kvHead, int elements) where TKv : struct, IRowLoader
     {
         byte* k = HeadStart<TKv>(a, blockId, a->KOffset, kvHead);
         byte* v = HeadStart<TKv>(a, blockId, a->VOffset, kvHead);
@@ -204,11 +260,12 @@ internal static unsafe class PagedAttention
     }
 
     /// <summary>kt[d, j] = k[j, d] for the <paramref name="n"/> keys of a block, in 8 × 8 register transposes
-    /// (columns past n up to a multiple of 8 repeat key n - 1, which the score mask hides).</summary>
+    /// (columns past n up to a multiple of 8 repeat key n - 1, which the score mask hides). AVX (the AVX2 and AVX-512
+    /// paths); a head_dim that is not a multiple of 8 is copied one element at a time.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose<TKv>(byte* k, int n, int hd, float* kt, int bt16) where TKv : struct, IRowLoader
+    internal static void Transpose<TKv>(byte* k, int n, int hd, float* kt, int bt16) where TKv : struct, IRowLoader
     {
-        if (!Avx.IsSupported || hd % 8 != 0)
+        if (hd % 8 != 0)
         {
             for (int j = 0; j < n; j++)
             {

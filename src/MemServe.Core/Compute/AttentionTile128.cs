@@ -1,0 +1,72 @@
+using System.Runtime.CompilerServices;
+
+namespace MemServe.Compute;
+
+/// <summary>
+/// <see cref="PagedAttention"/>'s tile on the portable path: cross-platform <see cref="System.Runtime.Intrinsics.Vector128"/>
+/// only (SSE on old x86-64, AdvSimd on Arm64), multiply-adds through <c>MultiplyAddEstimate</c> (fused where the CPU
+/// has FMA, multiply then add elsewhere). Same work item and workspace layout as the wider tiles; each row scores the
+/// keys as stored, four keys at a time (<see cref="AttentionScores128.Direct{TKv}"/>, no transpose), and rows that
+/// all see a block add <c>p · V</c> four rows at a time, each V load shared by the four
+/// (<see cref="AttentionSoftmax128.Accumulate4{TKv}"/>). Any head_dim and block size.
+/// </summary>
+internal static unsafe class AttentionTile128
+{
+    /// <summary>Attention of tokens [<paramref name="t0"/>, <paramref name="t1"/>) (one sequence, consecutive
+    /// positions) for the query heads of <paramref name="kvHead"/>, in <paramref name="thread"/>'s workspace.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void Run<TKv>(AttentionArgs* a, int t0, int t1, int kvHead, int thread) where TKv : struct, IRowLoader
+    {
+        PagedAttention.TileBuffers w = PagedAttention.Begin(a, t0, t1, kvHead, thread);
+        int hd = a->HeadDim, bt = a->BlockTokens, bt16 = w.Bt16, group = w.Group, rows = w.Rows;
+        int p0 = a->Positions[t0], pLast = a->Positions[t1 - 1], window = a->Window;
+        int first = window > 0 ? Math.Max(0, p0 - window + 1) : 0;
+        int* blocks = a->BlockIds + a->TokenBlocks[t0];
+        for (int b = first / bt; b * bt <= pLast; b++)
+        {
+            int n = Math.Min(bt, pLast + 1 - b * bt), blockStart = b * bt, last = blockStart + bt - 1;
+            byte* k = PagedAttention.HeadStart<TKv>(a, blocks[b], a->KOffset, kvHead);
+            byte* v = PagedAttention.HeadStart<TKv>(a, blocks[b], a->VOffset, kvHead);
+            int row = 0;
+            for (; row + 4 <= rows; row += 4)
+            {
+                int pos0 = p0 + row / group, pos3 = p0 + (row + 3) / group;
+                if (!PagedAttention.Sees(pos0, blockStart, bt, window) || !PagedAttention.Sees(pos3, blockStart, bt, window))
+                {
+                    for (int r = row; r < row + 4; r++) RowBlock<TKv>(ref w, k, v, r, p0 + r / group, hd, bt, n, blockStart, window);
+                    continue;
+                }
+                float c0 = Scores<TKv>(ref w, k, row, pos0, hd, n, blockStart, last, window);
+                float c1 = Scores<TKv>(ref w, k, row + 1, p0 + (row + 1) / group, hd, n, blockStart, last, window);
+                float c2 = Scores<TKv>(ref w, k, row + 2, p0 + (row + 2) / group, hd, n, blockStart, last, window);
+                float c3 = Scores<TKv>(ref w, k, row + 3, pos3, hd, n, blockStart, last, window);
+                AttentionSoftmax128.Accumulate4<TKv>(w.Acc + (long)row * hd, hd, c0, c1, c2, c3, w.P + (long)row * bt16, bt16, v,
+                    Math.Min(n, pos3 + 1 - blockStart));
+            }
+            for (; row < rows; row++) RowBlock<TKv>(ref w, k, v, row, p0 + row / group, hd, bt, n, blockStart, window);
+        }
+        PagedAttention.End(a, w, t0, kvHead);
+    }
+
+    /// <summary>Row <paramref name="r"/>'s scores of the block and its online softmax step; returns the factor its
+    /// accumulator must be scaled by.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static float Scores<TKv>(ref PagedAttention.TileBuffers w, byte* k, int r, int pos, int hd, int n, int blockStart, int last, int window)
+        where TKv : struct, IRowLoader
+    {
+        float* pr = w.P + (long)r * w.Bt16;
+        float blockMax = AttentionScores128.Direct<TKv>(w.Qs + (long)r * hd, k, hd, n, w.Bt16, blockStart, Math.Min(pos, last), pos, window, pr);
+        return AttentionSoftmax128.Update(pr, w.Bt16, blockMax, ref w.Max[r], ref w.Sum[r]);
+    }
+
+    /// <summary>Row <paramref name="r"/> alone against the block: scores, online softmax, <c>acc += p · V</c>; nothing when
+    /// the row sees no key of the block.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void RowBlock<TKv>(ref PagedAttention.TileBuffers w, byte* k, byte* v, int r, int pos, int hd, int bt, int n, int blockStart, int window)
+        where TKv : struct, IRowLoader
+    {
+        if (!PagedAttention.Sees(pos, blockStart, bt, window)) return;
+        float c = Scores<TKv>(ref w, k, r, pos, hd, n, blockStart, blockStart + bt - 1, window);
+        AttentionSoftmax128.Accumulate<TKv>(w.Acc + (long)r * hd, c, w.P + (long)r * w.Bt16, v, Math.Min(n, pos + 1 - blockStart), hd);
+    }
+}
