@@ -44,7 +44,7 @@ internal static unsafe class AttentionScores128
             }
             m = Vector128.Max(m, MaskedStore(sums, lane + Vector128.Create(blockStart + j), lastVisible, pos, window, s + j));
         }
-        return MaxAcross(m);
+        return VectorReductions.MaxAcross(m);
     }
 
     /// <summary>Stores <paramref name="scores"/> with keys past <paramref name="lastVisible"/> (or before the window of
@@ -57,14 +57,5 @@ internal static unsafe class AttentionScores128
         Vector128<float> masked = Vector128.ConditionalSelect(visible.AsSingle(), scores, Vector128.Create(float.NegativeInfinity));
         masked.Store(s);
         return masked;
-    }
-
-    /// <summary>The largest of the 4 lanes of <paramref name="v"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float MaxAcross(Vector128<float> v)
-    {
-        v = Vector128.Max(v, Vector128.Shuffle(v, Vector128.Create(2, 3, 0, 1)));
-        v = Vector128.Max(v, Vector128.Shuffle(v, Vector128.Create(1, 0, 3, 2)));
-        return v.ToScalar();
     }
 }

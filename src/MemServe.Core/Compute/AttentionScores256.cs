@@ -51,7 +51,7 @@ internal static unsafe class AttentionScores256
             s0 += bt16;
             m3 = Vector256.Max(m3, Vector256.Max(MaskedStore(a30, key0, last3, pos3, window, s0), MaskedStore(a31, key1, last3, pos3, window, s0 + 8)));
         }
-        return Vector128.Create(MaxAcross(m0), MaxAcross(m1), MaxAcross(m2), MaxAcross(m3));
+        return Vector128.Create(VectorReductions.MaxAcross(m0), VectorReductions.MaxAcross(m1), VectorReductions.MaxAcross(m2), VectorReductions.MaxAcross(m3));
     }
 
     /// <summary>One row against the transposed keys: 16 keys at a time, even and odd dims in separate accumulators.</summary>
@@ -85,7 +85,7 @@ internal static unsafe class AttentionScores256
             m = Vector256.Max(m, Vector256.Max(MaskedStore(a0 + b0, key0, lastVisible, pos, window, s + c),
                 MaskedStore(a1 + b1, key0 + Vector256.Create(8), lastVisible, pos, window, s + c + 8)));
         }
-        return MaxAcross(m);
+        return VectorReductions.MaxAcross(m);
     }
 
     /// <summary>One row against the <paramref name="n"/> keys of a block as stored (head_dim a multiple of 8): eight
@@ -121,7 +121,7 @@ internal static unsafe class AttentionScores256
             }
             m = Vector256.Max(m, MaskedStore(Sum8(a0, a1, a2, a3, a4, a5, a6, a7), lane + Vector256.Create(blockStart + j), lastVisible, pos, window, s + j));
         }
-        return MaxAcross(m);
+        return VectorReductions.MaxAcross(m);
     }
 
     /// <summary>Lane j of the result is the sum of the 8 lanes of <c>v{j}</c>: two rounds of horizontal adds and one
@@ -147,8 +147,4 @@ internal static unsafe class AttentionScores256
         masked.Store(s);
         return masked;
     }
-
-    /// <summary>The largest of the 8 lanes of <paramref name="v"/>.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    internal static float MaxAcross(Vector256<float> v) => AttentionScores128.MaxAcross(Vector128.Max(v.GetLower(), v.GetUpper()));
 }

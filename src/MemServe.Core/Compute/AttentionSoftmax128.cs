@@ -35,7 +35,7 @@ internal static unsafe class AttentionSoftmax128
     /// <summary>Four consecutive rows (accumulators at stride <paramref name="hd"/>, probabilities at stride
     /// <paramref name="bt16"/>): row i's accumulator is scaled by <c>ci</c>, then gains <c>Σ_j p[i, j] · v[j]</c> over the
     /// first <paramref name="n"/> keys. 8 dims of the four rows at a time (8 accumulators), each V load shared by the four.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // too big to inline into the tile; never run unoptimized
     internal static void Accumulate4<TKv>(float* acc, int hd, float c0, float c1, float c2, float c3, float* p, int bt16, byte* v, int n)
         where TKv : struct, IRowLoader
     {

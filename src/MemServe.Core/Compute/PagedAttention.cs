@@ -144,6 +144,7 @@ internal static unsafe class PagedAttention
 
     /// <summary>Slices the workspace of <paramref name="thread"/> for tokens [t0, t1) of <paramref name="kvHead"/>, scales
     /// the queries into it and clears the accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static TileBuffers Begin(AttentionArgs* a, int t0, int t1, int kvHead, int thread)
     {
         int hd = a->HeadDim, bt16 = (a->BlockTokens + 15) & ~15;
@@ -176,6 +177,7 @@ internal static unsafe class PagedAttention
         blockStart <= pos && (window <= 0 || blockStart + bt > pos - window + 1);
 
     /// <summary>Writes the tile's normalised rows (acc / sum) to the output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void End(AttentionArgs* a, in TileBuffers w, int t0, int kvHead)
     {
         int hd = a->HeadDim, group = w.Group, qDim = a->NumHeads * hd;
@@ -261,8 +263,9 @@ internal static unsafe class PagedAttention
 
     /// <summary>kt[d, j] = k[j, d] for the <paramref name="n"/> keys of a block, in 8 × 8 register transposes
     /// (columns past n up to a multiple of 8 repeat key n - 1, which the score mask hides). AVX (the AVX2 and AVX-512
-    /// paths); a head_dim that is not a multiple of 8 is copied one element at a time.</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// paths); a head_dim that is not a multiple of 8 is copied one element at a time. Too big to inline into a tile, so
+    /// compiled optimized from the start rather than through tiering.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void Transpose<TKv>(byte* k, int n, int hd, float* kt, int bt16) where TKv : struct, IRowLoader
     {
         if (hd % 8 != 0)
