@@ -1,14 +1,16 @@
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace MemServe.Compute;
 
 /// <summary>
 /// <see cref="PagedAttention"/>'s tile on the portable path: cross-platform <see cref="System.Runtime.Intrinsics.Vector128"/>
 /// only (SSE on old x86-64, AdvSimd on Arm64), multiply-adds through <c>MultiplyAddEstimate</c> (fused where the CPU
-/// has FMA, multiply then add elsewhere). Same work item and workspace layout as the wider tiles; each row scores the
-/// keys as stored, four keys at a time (<see cref="AttentionScores128.Direct{TKv}"/>, no transpose), and rows that
-/// all see a block add <c>p · V</c> four rows at a time, each V load shared by the four
-/// (<see cref="AttentionSoftmax128.Accumulate4{TKv}"/>). Any head_dim and block size.
+/// has FMA, multiply then add elsewhere). Same work item and workspace layout as the wider tiles. With 4 rows or more
+/// each block's keys are transposed once and rows that all see the block score it four at a time
+/// (<see cref="AttentionScores128.Scores4"/>, each key load shared by the four) and add <c>p · V</c> four at a time
+/// (<see cref="AttentionSoftmax128.Accumulate4{TKv}"/>); other rows, and decode with fewer than 4 rows, score the keys
+/// as stored, four keys at a time (<see cref="AttentionScores128.Direct{TKv}"/>). Any head_dim and block size.
 /// </summary>
 internal static unsafe class AttentionTile128
 {
@@ -27,21 +29,26 @@ internal static unsafe class AttentionTile128
             int n = Math.Min(bt, pLast + 1 - b * bt), blockStart = b * bt, last = blockStart + bt - 1;
             byte* k = PagedAttention.HeadStart<TKv>(a, blocks[b], a->KOffset, kvHead);
             byte* v = PagedAttention.HeadStart<TKv>(a, blocks[b], a->VOffset, kvHead);
+            if (rows >= 4) AttentionScores128.Transpose<TKv>(k, n, hd, w.Kt, bt16);
             int row = 0;
             for (; row + 4 <= rows; row += 4)
             {
-                int pos0 = p0 + row / group, pos3 = p0 + (row + 3) / group;
+                // Rows are token-major, so row + 3 has the largest position (see AttentionTile256).
+                int pos0 = p0 + row / group, pos1 = p0 + (row + 1) / group, pos2 = p0 + (row + 2) / group, pos3 = p0 + (row + 3) / group;
                 if (!PagedAttention.Sees(pos0, blockStart, bt, window) || !PagedAttention.Sees(pos3, blockStart, bt, window))
                 {
                     for (int r = row; r < row + 4; r++) RowBlock<TKv>(ref w, k, v, r, p0 + r / group, hd, bt, n, blockStart, window);
                     continue;
                 }
-                float c0 = Scores<TKv>(ref w, k, row, pos0, hd, n, blockStart, last, window);
-                float c1 = Scores<TKv>(ref w, k, row + 1, p0 + (row + 1) / group, hd, n, blockStart, last, window);
-                float c2 = Scores<TKv>(ref w, k, row + 2, p0 + (row + 2) / group, hd, n, blockStart, last, window);
-                float c3 = Scores<TKv>(ref w, k, row + 3, pos3, hd, n, blockStart, last, window);
-                AttentionSoftmax128.Accumulate4<TKv>(w.Acc + (long)row * hd, hd, c0, c1, c2, c3, w.P + (long)row * bt16, bt16, v,
-                    Math.Min(n, pos3 + 1 - blockStart));
+                float* pr = w.P + (long)row * bt16;
+                float* max = w.Max + row, sum = w.Sum + row;
+                Vector128<float> blockMax = AttentionScores128.Scores4(w.Qs + (long)row * hd, hd, w.Kt, bt16, blockStart,
+                    Math.Min(pos0, last), Math.Min(pos1, last), Math.Min(pos2, last), Math.Min(pos3, last), pos0, pos1, pos2, pos3, window, pr);
+                float c0 = AttentionSoftmax128.Update(pr, bt16, blockMax.GetElement(0), ref max[0], ref sum[0]);
+                float c1 = AttentionSoftmax128.Update(pr + bt16, bt16, blockMax.GetElement(1), ref max[1], ref sum[1]);
+                float c2 = AttentionSoftmax128.Update(pr + 2 * bt16, bt16, blockMax.GetElement(2), ref max[2], ref sum[2]);
+                float c3 = AttentionSoftmax128.Update(pr + 3 * bt16, bt16, blockMax.GetElement(3), ref max[3], ref sum[3]);
+                AttentionSoftmax128.Accumulate4<TKv>(w.Acc + (long)row * hd, hd, c0, c1, c2, c3, pr, bt16, v, Math.Min(n, pos3 + 1 - blockStart));
             }
             for (; row < rows; row++) RowBlock<TKv>(ref w, k, v, row, p0 + row / group, hd, bt, n, blockStart, window);
         }
