@@ -2,7 +2,7 @@ using MemServe.Compute;
 
 namespace MemServe.Core.Tests.Compute;
 
-/// <summary>The head-vector primitives and the half-precision finiteness scan on each kernel path, against scalar
+/// <summary>The head-vector primitives, RoPE and the half-precision finiteness scan on each kernel path, against scalar
 /// references, over lengths that leave every tail (no full vector, one element past a vector, several vectors).</summary>
 [Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
 public unsafe class KernelPathTests
@@ -26,6 +26,33 @@ public unsafe class KernelPathTests
 
     [KernelPathFact(CpuKernelPath.Portable)]
     public void Portable_finiteness_scan_finds_every_inf_and_nan() => CheckAllFinite(CpuKernelPath.Portable);
+
+    [KernelPathFact(CpuKernelPath.Avx512)]
+    public void Avx512_rope_rotates_like_the_scalar_reference() => CheckRope(CpuKernelPath.Avx512);
+
+    [KernelPathFact(CpuKernelPath.Avx2)]
+    public void Avx2_rope_rotates_like_the_scalar_reference() => CheckRope(CpuKernelPath.Avx2);
+
+    [KernelPathFact(CpuKernelPath.Portable)]
+    public void Portable_rope_rotates_like_the_scalar_reference() => CheckRope(CpuKernelPath.Portable);
+
+    // Bit for bit: the vector forms multiply and add as the scalar one does (nothing fused).
+    private static void CheckRope(CpuKernelPath path)
+    {
+        var random = new Random(9);
+        foreach (int headDim in new[] { 6, 8, 10, 16, 40, 64, 72, 128 })
+        {
+            const int Heads = 3;
+            float[] table = MatMulTestData.Random(random, headDim), x = MatMulTestData.Random(random, Heads * headDim);
+            float[] expected = (float[])x.Clone();
+            fixed (float* pt = table, px = x, pe = expected)
+            {
+                Rope.ApplyScalar(pe, Heads, headDim, pt);
+                Rope.Apply(px, Heads, headDim, pt, path);
+            }
+            Assert.Equal(expected, x);
+        }
+    }
 
     private static void CheckHeadVectors(CpuKernelPath path)
     {
