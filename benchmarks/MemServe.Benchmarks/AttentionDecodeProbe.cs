@@ -5,10 +5,10 @@ using MemServe.Model;
 namespace MemServe.Benchmarks;
 
 /// <summary>
-/// <c>dotnet run -c Release -- attn-decode [context] [heads] [kvHeads] [seqs] [rounds] [f32|bf16]</c>: one layer's decode
+/// <c>dotnet run -c Release -- attn-decode [context] [heads] [kvHeads] [seqs] [rounds] [f32|bf16] [all|process]</c>: one layer's decode
 /// attention of <c>seqs</c> sequences of <c>context</c> cached tokens, one new token each (head_dim 64, 16-token blocks,
 /// blocks interleaved across sequences), one thread. Every kernel path this CPU supports (<see cref="CpuKernels"/>;
-/// the process path first) and <see cref="PagedAttentionScalar"/>, in interleaved rounds timed in thread CPU time;
+/// the process path first; only that one with <c>process</c>) and <see cref="PagedAttentionScalar"/>, in interleaved rounds timed in thread CPU time;
 /// µs per call (median) and the ratio to the scalar reference.
 /// </summary>
 internal static unsafe class AttentionDecodeProbe
@@ -19,6 +19,7 @@ internal static unsafe class AttentionDecodeProbe
         int heads = args.Length > 1 ? int.Parse(args[1]) : 9, kvHeads = args.Length > 2 ? int.Parse(args[2]) : 3;
         int seqs = args.Length > 3 ? int.Parse(args[3]) : 8, rounds = args.Length > 4 ? int.Parse(args[4]) : 15;
         DType kvType = args.Length > 5 && args[5] == "bf16" ? DType.BF16 : DType.F32;
+        bool processPathOnly = args.Length > 6 && args[6] == "process"; // only the process path and the scalar reference
         const int HeadDim = 64, BlockTokens = 16;
         var layout = new KvCacheLayout(0, 1, kvHeads, HeadDim, BlockTokens, kvType);
         int perSequence = layout.BlocksFor(context + 1);
@@ -50,7 +51,7 @@ internal static unsafe class AttentionDecodeProbe
         var paths = new List<CpuKernelPath> { CpuKernels.Path };
         foreach (CpuKernelPath p in new[] { CpuKernelPath.Avx512, CpuKernelPath.Avx2, CpuKernelPath.Portable })
         {
-            if (p != CpuKernels.Path && CpuKernels.Supports(p)) paths.Add(p);
+            if (p != CpuKernels.Path && CpuKernels.Supports(p) && !processPathOnly) paths.Add(p);
         }
         var times = new List<double>[paths.Count + 1];
         for (int i = 0; i < times.Length; i++) times[i] = new List<double>();

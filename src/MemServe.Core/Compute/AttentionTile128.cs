@@ -6,11 +6,12 @@ namespace MemServe.Compute;
 /// <summary>
 /// <see cref="PagedAttention"/>'s tile on the portable path: cross-platform <see cref="System.Runtime.Intrinsics.Vector128"/>
 /// only (SSE on old x86-64, AdvSimd on Arm64), multiply-adds through <c>MultiplyAddEstimate</c> (fused where the CPU
-/// has FMA, multiply then add elsewhere). Same work item and workspace layout as the wider tiles. With 4 rows or more
-/// each block's keys are transposed once and rows that all see the block score it four at a time
-/// (<see cref="AttentionScores128.Scores4"/>, each key load shared by the four) and add <c>p · V</c> four at a time
-/// (<see cref="AttentionSoftmax128.Accumulate4{TKv}"/>); other rows, and decode with fewer than 4 rows, score the keys
-/// as stored, four keys at a time (<see cref="AttentionScores128.Direct{TKv}"/>). Any head_dim and block size.
+/// has FMA, multiply then add elsewhere). Same work item and workspace layout as the wider tiles. Rows that all see a
+/// block add <c>p · V</c> four at a time (<see cref="AttentionSoftmax128.Accumulate4{TKv}"/>, each V load shared by the
+/// four). With 8 rows or more (prefill, large GQA groups) each block's keys are transposed once and those rows score it
+/// four at a time too (<see cref="AttentionScores128.Scores4"/>); otherwise (decode) and for rows that see only part of
+/// the tile's span, rows score the keys as stored, four keys at a time (<see cref="AttentionScores128.Direct{TKv}"/>).
+/// Any head_dim and block size.
 /// </summary>
 internal static unsafe class AttentionTile128
 {
@@ -24,12 +25,14 @@ internal static unsafe class AttentionTile128
         int p0 = a->Positions[t0], pLast = a->Positions[t1 - 1], window = a->Window;
         int first = window > 0 ? Math.Max(0, p0 - window + 1) : 0;
         int* blocks = a->BlockIds + a->TokenBlocks[t0];
+        // The one-element-at-a-time transpose costs about what four rows' scores do: it pays from eight rows on.
+        bool transposed = rows >= 8;
         for (int b = first / bt; b * bt <= pLast; b++)
         {
             int n = Math.Min(bt, pLast + 1 - b * bt), blockStart = b * bt, last = blockStart + bt - 1;
             byte* k = PagedAttention.HeadStart<TKv>(a, blocks[b], a->KOffset, kvHead);
             byte* v = PagedAttention.HeadStart<TKv>(a, blocks[b], a->VOffset, kvHead);
-            if (rows >= 4) AttentionScores128.Transpose<TKv>(k, n, hd, w.Kt, bt16);
+            if (transposed) AttentionScores128.Transpose<TKv>(k, n, hd, w.Kt, bt16);
             int row = 0;
             for (; row + 4 <= rows; row += 4)
             {
@@ -41,6 +44,15 @@ internal static unsafe class AttentionTile128
                     continue;
                 }
                 float* pr = w.P + (long)row * bt16;
+                if (!transposed)
+                {
+                    float d0 = Scores<TKv>(ref w, k, row, pos0, hd, n, blockStart, last, window);
+                    float d1 = Scores<TKv>(ref w, k, row + 1, pos1, hd, n, blockStart, last, window);
+                    float d2 = Scores<TKv>(ref w, k, row + 2, pos2, hd, n, blockStart, last, window);
+                    float d3 = Scores<TKv>(ref w, k, row + 3, pos3, hd, n, blockStart, last, window);
+                    AttentionSoftmax128.Accumulate4<TKv>(w.Acc + (long)row * hd, hd, d0, d1, d2, d3, pr, bt16, v, Math.Min(n, pos3 + 1 - blockStart));
+                    continue;
+                }
                 float* max = w.Max + row, sum = w.Sum + row;
                 Vector128<float> blockMax = AttentionScores128.Scores4(w.Qs + (long)row * hd, hd, w.Kt, bt16, blockStart,
                     Math.Min(pos0, last), Math.Min(pos1, last), Math.Min(pos2, last), Math.Min(pos3, last), pos0, pos1, pos2, pos3, window, pr);
