@@ -44,7 +44,7 @@ internal unsafe struct AttentionArgs
 /// sharing each load), or for fewer than 4 rows (decode, small GQA groups) from the keys as stored (one
 /// <see cref="VectorReductions.Sum16"/> per 16 keys); then an online softmax (running max, exact FP32) and
 /// <c>acc += p · V</c>. FP32 or BF16 caches (<see cref="AttentionArgs.KvElementBytes"/>), widened in registers.
-/// That is the AVX-512 tile; the same tiles run on the AVX2 path in 256-bit registers (<see cref="AttentionTile256"/>)
+/// That is the AVX-512 tile (<see cref="AttentionTile512"/>); the same tiles run on the AVX2 path in 256-bit registers (<see cref="AttentionTile256"/>)
 /// and on the portable path in <see cref="Vector128"/> registers (<see cref="AttentionTile128"/>), per
 /// <see cref="CpuKernels.Path"/>. <see cref="PagedAttentionScalar"/> is the plain reference they are tested against.
 /// </summary>
@@ -112,8 +112,8 @@ internal static unsafe class PagedAttention
             switch (job->Path)
             {
                 case CpuKernelPath.Avx512:
-                    if (bf16) Tile<Bf16Loader>(job->Args, t0, t1, kvHead, thread);
-                    else Tile<F32Loader>(job->Args, t0, t1, kvHead, thread);
+                    if (bf16) AttentionTile512.Run<Bf16Loader>(job->Args, t0, t1, kvHead, thread);
+                    else AttentionTile512.Run<F32Loader>(job->Args, t0, t1, kvHead, thread);
                     break;
                 case CpuKernelPath.Avx2:
                     if (bf16) AttentionTile256.Run<Bf16Loader>(job->Args, t0, t1, kvHead, thread);
@@ -186,59 +186,6 @@ internal static unsafe class PagedAttention
             float* o = a->Out + (long)(t0 + r / group) * qDim + (kvHead * group + r % group) * hd;
             TensorPrimitives.Multiply(new ReadOnlySpan<float>(w.Acc + (long)r * hd, hd), 1f / w.Sum[r], new Span<float>(o, hd));
         }
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TKv>(AttentionArgs* a, int t0, int t1, int kvHead, int thread) where TKv : struct, IRowLoader
-    {
-        TileBuffers w = Begin(a, t0, t1, kvHead, thread);
-        int hd = a->HeadDim, bt = a->BlockTokens, bt16 = w.Bt16, group = w.Group, rows = w.Rows;
-        float* kt = w.Kt, qs = w.Qs, acc = w.Acc, p = w.P, max = w.Max, sum = w.Sum;
-
-        int p0 = a->Positions[t0], pLast = a->Positions[t1 - 1], window = a->Window;
-        int first = window > 0 ? Math.Max(0, p0 - window + 1) : 0;
-        int* blocks = a->BlockIds + a->TokenBlocks[t0];
-        bool direct = rows < 4 && hd == 64 && bt == 16;
-        for (int b = first / bt; b * bt <= pLast; b++)
-        {
-            int n = Math.Min(bt, pLast + 1 - b * bt);
-            byte* k = HeadStart<TKv>(a, blocks[b], a->KOffset, kvHead);
-            byte* v = HeadStart<TKv>(a, blocks[b], a->VOffset, kvHead);
-            if ((b + 1) * bt <= pLast) PrefetchBlock<TKv>(a, blocks[b + 1], kvHead, hd * bt);
-            int blockStart = b * bt;
-            if (direct)
-            {
-                // Decode with a small GQA group: a transpose per block would cost more than the rows' scores.
-                for (int row = 0; row < rows; row++) AttentionScores.RowBlockDirect<TKv>(qs, k, acc, p, max, sum, v, row, p0 + row / group, bt, n, blockStart, window);
-                continue;
-            }
-            Transpose<TKv>(k, n, hd, kt, bt16);
-            int r = 0;
-            if (hd == 64)
-            {
-                // Four rows at a time share each transposed key and each V load (in prefill the load ports, not the
-                // FMAs, bound one row at a time). Rows are token-major, so row r + 3 has the largest position.
-                for (; r + 4 <= rows; r += 4)
-                {
-                    int pos0 = p0 + r / group, pos3 = p0 + (r + 3) / group;
-                    if (blockStart > pos0 || (window > 0 && blockStart + bt <= pos3 - window + 1))
-                    {
-                        for (int row = r; row < r + 4; row++) AttentionScores.RowBlock<TKv>(qs, kt, acc, p, max, sum, v, row, p0 + row / group, hd, bt, bt16, n, blockStart, window);
-                        continue;
-                    }
-                    float* pr = p + (long)r * bt16;
-                    Vector128<float> blockMax = AttentionScores.Scores4(qs + (long)r * hd, kt, bt, bt16, blockStart,
-                        Vector128.Create(pos0, p0 + (r + 1) / group, p0 + (r + 2) / group, pos3), window, pr);
-                    float c0 = AttentionSoftmax.Update(pr, bt16, blockMax.GetElement(0), ref max[r], ref sum[r]);
-                    float c1 = AttentionSoftmax.Update(pr + bt16, bt16, blockMax.GetElement(1), ref max[r + 1], ref sum[r + 1]);
-                    float c2 = AttentionSoftmax.Update(pr + 2 * bt16, bt16, blockMax.GetElement(2), ref max[r + 2], ref sum[r + 2]);
-                    float c3 = AttentionSoftmax.Update(pr + 3 * bt16, bt16, blockMax.GetElement(3), ref max[r + 3], ref sum[r + 3]);
-                    AttentionSoftmax.Accumulate64x4<TKv>(acc + (long)r * hd, Vector128.Create(c0, c1, c2, c3), pr, bt16, v, Math.Min(n, pos3 + 1 - blockStart));
-                }
-            }
-            for (; r < rows; r++) AttentionScores.RowBlock<TKv>(qs, kt, acc, p, max, sum, v, r, p0 + r / group, hd, bt, bt16, n, blockStart, window);
-        }
-        End(a, w, t0, kvHead);
     }
 
     /// <summary>First element of <paramref name="kvHead"/>'s K or V (per <paramref name="offset"/>) in a block.</summary>
