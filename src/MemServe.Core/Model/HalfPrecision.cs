@@ -10,7 +10,8 @@ namespace MemServe.Model;
 /// Conversions between F32 and the 16-bit checkpoint types. BF16 is the upper half of an F32
 /// (narrowing rounds to nearest, ties to even; NaN stays a quiet NaN of the same sign); F16 is
 /// IEEE 754 half precision via <see cref="Half"/>. Raw byte spans are little-endian, as stored in
-/// safetensors. All methods are pure and thread-safe.
+/// safetensors. The BF16 span conversions run in the registers of <see cref="CpuKernels.Path"/> (512-bit, 256-bit
+/// or portable 128-bit; the same bits on every path). All methods are pure and thread-safe.
 /// </summary>
 public static class HalfPrecision
 {
