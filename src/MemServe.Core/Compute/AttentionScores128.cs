@@ -28,20 +28,22 @@ internal static unsafe class AttentionScores128
                 Vector128.Create(float.NegativeInfinity).Store(s + j);
                 continue;
             }
-            int e0 = j * hd, e1 = Math.Min(j + 1, n - 1) * hd, e2 = Math.Min(j + 2, n - 1) * hd, e3 = Math.Min(j + 3, n - 1) * hd;
+            // One pointer per key, so the inner loop indexes all four with the same d.
+            long row = (long)hd * TKv.ElementBytes;
+            byte* k0 = k + j * row, k1 = k + Math.Min(j + 1, n - 1) * row, k2 = k + Math.Min(j + 2, n - 1) * row, k3 = k + Math.Min(j + 3, n - 1) * row;
             Vector128<float> a0 = default, a1 = default, a2 = default, a3 = default;
             for (int d = 0; d < hd4; d += 4)
             {
                 Vector128<float> x = Vector128.Load(q + d);
-                a0 = Vector128.MultiplyAddEstimate(x, KvLoad128.Load<TKv>(k, e0 + d), a0);
-                a1 = Vector128.MultiplyAddEstimate(x, KvLoad128.Load<TKv>(k, e1 + d), a1);
-                a2 = Vector128.MultiplyAddEstimate(x, KvLoad128.Load<TKv>(k, e2 + d), a2);
-                a3 = Vector128.MultiplyAddEstimate(x, KvLoad128.Load<TKv>(k, e3 + d), a3);
+                a0 = Vector128.MultiplyAddEstimate(x, KvLoad128.Load<TKv>(k0, d), a0);
+                a1 = Vector128.MultiplyAddEstimate(x, KvLoad128.Load<TKv>(k1, d), a1);
+                a2 = Vector128.MultiplyAddEstimate(x, KvLoad128.Load<TKv>(k2, d), a2);
+                a3 = Vector128.MultiplyAddEstimate(x, KvLoad128.Load<TKv>(k3, d), a3);
             }
             var sums = Vector128.Create(Vector128.Sum(a0), Vector128.Sum(a1), Vector128.Sum(a2), Vector128.Sum(a3));
             for (int d = hd4; d < hd; d++)
             {
-                sums += Vector128.Create(q[d]) * Vector128.Create(TKv.Load1(k, e0 + d), TKv.Load1(k, e1 + d), TKv.Load1(k, e2 + d), TKv.Load1(k, e3 + d));
+                sums += Vector128.Create(q[d]) * Vector128.Create(TKv.Load1(k0, d), TKv.Load1(k1, d), TKv.Load1(k2, d), TKv.Load1(k3, d));
             }
             m = Vector128.Max(m, MaskedStore(sums, lane + Vector128.Create(blockStart + j), lastVisible, pos, window, s + j));
         }

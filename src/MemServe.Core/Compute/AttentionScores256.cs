@@ -104,20 +104,22 @@ internal static unsafe class AttentionScores256
                 Vector256.Create(float.NegativeInfinity).Store(s + j);
                 continue;
             }
-            int e0 = j * hd, e1 = Math.Min(j + 1, n - 1) * hd, e2 = Math.Min(j + 2, n - 1) * hd, e3 = Math.Min(j + 3, n - 1) * hd;
-            int e4 = Math.Min(j + 4, n - 1) * hd, e5 = Math.Min(j + 5, n - 1) * hd, e6 = Math.Min(j + 6, n - 1) * hd, e7 = Math.Min(j + 7, n - 1) * hd;
+            // One pointer per key, so the inner loop indexes all eight with the same d (no per-load offset arithmetic).
+            long row = (long)hd * TKv.ElementBytes;
+            byte* k0 = k + j * row, k1 = k + Math.Min(j + 1, n - 1) * row, k2 = k + Math.Min(j + 2, n - 1) * row, k3 = k + Math.Min(j + 3, n - 1) * row;
+            byte* k4 = k + Math.Min(j + 4, n - 1) * row, k5 = k + Math.Min(j + 5, n - 1) * row, k6 = k + Math.Min(j + 6, n - 1) * row, k7 = k + Math.Min(j + 7, n - 1) * row;
             Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default, a4 = default, a5 = default, a6 = default, a7 = default;
             for (int d = 0; d < hd; d += 8)
             {
                 Vector256<float> x = Vector256.Load(q + d);
-                a0 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k, e0 + d), a0);
-                a1 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k, e1 + d), a1);
-                a2 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k, e2 + d), a2);
-                a3 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k, e3 + d), a3);
-                a4 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k, e4 + d), a4);
-                a5 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k, e5 + d), a5);
-                a6 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k, e6 + d), a6);
-                a7 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k, e7 + d), a7);
+                a0 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k0, d), a0);
+                a1 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k1, d), a1);
+                a2 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k2, d), a2);
+                a3 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k3, d), a3);
+                a4 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k4, d), a4);
+                a5 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k5, d), a5);
+                a6 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k6, d), a6);
+                a7 = Vector256.FusedMultiplyAdd(x, TKv.Load256(k7, d), a7);
             }
             m = Vector256.Max(m, MaskedStore(Sum8(a0, a1, a2, a3, a4, a5, a6, a7), lane + Vector256.Create(blockStart + j), lastVisible, pos, window, s + j));
         }
