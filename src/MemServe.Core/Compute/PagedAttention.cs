@@ -40,13 +40,13 @@ internal unsafe struct AttentionArgs
 /// p attends to positions 0..p of its own sequence (its K/V must already be written). Work items are
 /// (query tile, kv head): a tile is up to <see cref="TileTokens"/> consecutive new tokens of one sequence, and
 /// its rows are every (token, query head of the GQA group), so each K/V block is read (and, for 4 rows or more,
-/// transposed) once per tile. Per KV block, scores come from the transposed keys (16 keys per zmm, four rows
-/// sharing each load), or for fewer than 4 rows (decode, small GQA groups) from the keys as stored (one
-/// <see cref="VectorReductions.Sum16"/> per 16 keys); then an online softmax (running max, exact FP32) and
-/// <c>acc += p · V</c>. FP32 or BF16 caches (<see cref="AttentionArgs.KvElementBytes"/>), widened in registers.
-/// That is the AVX-512 tile (<see cref="AttentionTile512"/>); the same tiles run on the AVX2 path in 256-bit registers (<see cref="AttentionTile256"/>)
-/// and on the portable path in <see cref="Vector128"/> registers (<see cref="AttentionTile128"/>), per
-/// <see cref="CpuKernels.Path"/>. <see cref="PagedAttentionScalar"/> is the plain reference they are tested against.
+/// transposed) once per tile. Per KV block, rows score the transposed keys four at a time (each key load shared),
+/// or for few rows (decode, small GQA groups) the keys as stored; then an online softmax (running max, exact FP32)
+/// and <c>acc += p · V</c>, four rows sharing each V load. FP32 or BF16 caches (<see cref="AttentionArgs.KvElementBytes"/>),
+/// widened in registers. The tile runs in the registers of <see cref="CpuKernels.Path"/>: <see cref="AttentionTile512"/>
+/// (AVX-512), <see cref="AttentionTile256"/> (AVX2, tiles cut for 16 YMM registers) or <see cref="AttentionTile128"/>
+/// (portable <see cref="Vector128"/>); all share this type's work split, workspace layout (<see cref="TileBuffers"/>)
+/// and block helpers. <see cref="PagedAttentionScalar"/> is the plain reference they are tested against.
 /// </summary>
 internal static unsafe class PagedAttention
 {
