@@ -22,6 +22,11 @@ if (args.Length > 0 && args[0] == "attn")
     MemServe.Benchmarks.AttentionProbe.Run(args[1..]);
     return 0;
 }
+if (args.Length > 0 && args[0] == "attn-decode")
+{
+    MemServe.Benchmarks.AttentionDecodeProbe.Run(args[1..]);
+    return 0;
+}
 if (args.Length > 0 && args[0] == "pack")
 {
     MemServe.Benchmarks.PackProbe.Run(args[1..]);

@@ -43,7 +43,7 @@ internal static unsafe class AttentionSoftmax
     /// <summary><see cref="Accumulate64"/> for four consecutive rows sharing each V load: row k's accumulator is scaled
     /// by <c>correction[k]</c>, then gains <c>Σ_j p[k, j] · v[j]</c> over the first <paramref name="n"/> keys (keys a
     /// row does not see have p = 0).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)] // the tile's inlining budget runs out before it; never run unoptimized
     internal static void Accumulate64x4<TKv>(float* acc, Vector128<float> correction, float* p, int bt16, byte* v, int n)
         where TKv : struct, IRowLoader
     {
@@ -133,8 +133,9 @@ internal static unsafe class AttentionSoftmax
     }
 
     /// <summary>e^x for x ≤ 0 (softmax after subtracting the max), within a few ulp; below -87 (and -inf) gives 0.
-    /// <see cref="Vector512.Exp(Vector512{float})"/> is not vectorized in .NET 10 (~100 ns per call).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    /// <see cref="Vector512.Exp(Vector512{float})"/> is not vectorized in .NET 10 (~100 ns per call). The tile's inlining
+    /// budget runs out before it, so it is compiled optimized from the start rather than through tiering.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static Vector512<float> Exp(Vector512<float> x)
     {
         Vector512<float> underflow = Vector512.LessThan(x, Vector512.Create(-87f));

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -36,21 +37,34 @@ public static class CpuKernels
     {
         Best = Detect();
         Path = Best;
-        string? forced = Environment.GetEnvironmentVariable(EnvironmentVariable);
+        Choose(Environment.GetEnvironmentVariable(EnvironmentVariable), out CpuKernelPath path, out bool forced, out string? error);
+        Path = path;
+        Forced = forced;
+        Error = error;
+        // The kernels branch on KernelIsa's read-only flags, which the JIT folds into constants only in code compiled after
+        // that class is initialized: initialize it now, before any kernel is compiled.
+        RuntimeHelpers.RunClassConstructor(typeof(KernelIsa).TypeHandle);
+    }
+
+    private static void Choose(string? forced, out CpuKernelPath path, out bool isForced, out string? error)
+    {
+        path = Best;
+        isForced = false;
+        error = null;
         if (string.IsNullOrWhiteSpace(forced)) return;
         if (!TryParse(forced.Trim(), out CpuKernelPath asked))
         {
-            Error = $"{EnvironmentVariable}='{forced}' is not a CPU kernel path: use avx512, avx2 or portable.";
+            error = $"{EnvironmentVariable}='{forced}' is not a CPU kernel path: use avx512, avx2 or portable.";
         }
         else if (asked > Best)
         {
-            Error = $"{EnvironmentVariable}='{forced}' asks for the {NameOf(asked)} kernels, which this CPU (or the runtime's "
+            error = $"{EnvironmentVariable}='{forced}' asks for the {NameOf(asked)} kernels, which this CPU (or the runtime's "
                 + $"DOTNET_Enable* switches) does not allow: the best path here is {NameOf(Best)} ({Features}).";
         }
         else
         {
-            Path = asked;
-            Forced = true;
+            path = asked;
+            isForced = true;
         }
     }
 

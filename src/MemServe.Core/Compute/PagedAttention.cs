@@ -40,11 +40,13 @@ internal unsafe struct AttentionArgs
 /// p attends to positions 0..p of its own sequence (its K/V must already be written). Work items are
 /// (query tile, kv head): a tile is up to <see cref="TileTokens"/> consecutive new tokens of one sequence, and
 /// its rows are every (token, query head of the GQA group), so each K/V block is read (and, for 4 rows or more,
-/// transposed) once per tile. Per KV block, scores come from the transposed keys (16 keys per zmm, four rows
-/// sharing each load), or for fewer than 4 rows (decode, small GQA groups) from the keys as stored (one
-/// <see cref="VectorReductions.Sum16"/> per 16 keys); then an online softmax (running max, exact FP32) and
-/// <c>acc += p · V</c>. FP32 or BF16 caches (<see cref="AttentionArgs.KvElementBytes"/>), widened in registers.
-/// Needs <see cref="Vector512"/>; otherwise <see cref="PagedAttentionScalar"/> runs one (token, kv head) at a time.
+/// transposed) once per tile. Per KV block, rows score the transposed keys four at a time (each key load shared),
+/// or for few rows (decode, small GQA groups) the keys as stored; then an online softmax (running max, exact FP32)
+/// and <c>acc += p · V</c>, four rows sharing each V load. FP32 or BF16 caches (<see cref="AttentionArgs.KvElementBytes"/>),
+/// widened in registers. The tile runs in the registers of <see cref="CpuKernels.Path"/>: <see cref="AttentionTile512"/>
+/// (AVX-512), <see cref="AttentionTile256"/> (AVX2, tiles cut for 16 YMM registers) or <see cref="AttentionTile128"/>
+/// (portable <see cref="Vector128"/>); all share this type's work split, workspace layout (<see cref="TileBuffers"/>)
+/// and block helpers. <see cref="PagedAttentionScalar"/> is the plain reference they are tested against.
 /// </summary>
 internal static unsafe class PagedAttention
 {
@@ -62,14 +64,12 @@ internal static unsafe class PagedAttention
         return (int)Math.Max((floats + 15) & ~15, PagedAttentionScalar.WorkspaceFloats(groupSize, headDim, blockTokens));
     }
 
-    /// <summary>Runs attention for every (tile, kv head) on <paramref name="pool"/>.</summary>
-    public static void Run(ComputeThreadPool pool, ref AttentionArgs args)
+    /// <summary>Runs attention for every (tile, kv head) on <paramref name="pool"/>, on <see cref="CpuKernels.Path"/>'s kernels.</summary>
+    public static void Run(ComputeThreadPool pool, ref AttentionArgs args) => Run(pool, ref args, CpuKernels.Path);
+
+    /// <summary>Runs attention on <paramref name="path"/>'s kernels, which this CPU must support (<see cref="CpuKernels.Supports"/>).</summary>
+    internal static void Run(ComputeThreadPool pool, ref AttentionArgs args, CpuKernelPath path)
     {
-        if (!Vector512.IsHardwareAccelerated)
-        {
-            PagedAttentionScalar.Run(pool, ref args);
-            return;
-        }
         int tokens = args.Tokens, tileTokens = TileTokens(args.NumHeads / args.NumKvHeads);
         int[]? rented = null;
         Span<int> tiles = tokens < 1024 ? stackalloc int[tokens + 1] : (rented = new int[tokens + 1]);
@@ -88,7 +88,7 @@ internal static unsafe class PagedAttention
         fixed (int* tileStarts = tiles)
         fixed (AttentionArgs* argsPointer = &args)
         {
-            var job = new Job { Args = argsPointer, TileStarts = tileStarts };
+            var job = new Job { Args = argsPointer, TileStarts = tileStarts, Path = path };
             pool.Run(&Body, &job, count * args.NumKvHeads, 1);
         }
         GC.KeepAlive(rented);
@@ -98,100 +98,105 @@ internal static unsafe class PagedAttention
     {
         public AttentionArgs* Args;
         public int* TileStarts; // (tiles + 1) first token of each tile, then the token count
+        public CpuKernelPath Path;
     }
 
     private static void Body(void* context, int begin, int end, int thread)
     {
         var job = (Job*)context;
         int kvHeads = job->Args->NumKvHeads;
+        bool bf16 = job->Args->KvElementBytes == 2;
         for (int item = begin; item < end; item++)
         {
-            int tile = item / kvHeads;
-            if (job->Args->KvElementBytes == 2) Tile<Bf16Loader>(job->Args, job->TileStarts[tile], job->TileStarts[tile + 1], item % kvHeads, thread);
-            else Tile<F32Loader>(job->Args, job->TileStarts[tile], job->TileStarts[tile + 1], item % kvHeads, thread);
+            int tile = item / kvHeads, t0 = job->TileStarts[tile], t1 = job->TileStarts[tile + 1], kvHead = item % kvHeads;
+            switch (job->Path)
+            {
+                case CpuKernelPath.Avx512:
+                    if (bf16) AttentionTile512.Run<Bf16Loader>(job->Args, t0, t1, kvHead, thread);
+                    else AttentionTile512.Run<F32Loader>(job->Args, t0, t1, kvHead, thread);
+                    break;
+                case CpuKernelPath.Avx2:
+                    if (bf16) AttentionTile256.Run<Bf16Loader>(job->Args, t0, t1, kvHead, thread);
+                    else AttentionTile256.Run<F32Loader>(job->Args, t0, t1, kvHead, thread);
+                    break;
+                default:
+                    if (bf16) AttentionTile128.Run<Bf16Loader>(job->Args, t0, t1, kvHead, thread);
+                    else AttentionTile128.Run<F32Loader>(job->Args, t0, t1, kvHead, thread);
+                    break;
+            }
         }
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void Tile<TKv>(AttentionArgs* a, int t0, int t1, int kvHead, int thread) where TKv : struct, IRowLoader
+    /// <summary>A tile's slices of its thread's workspace, with the scaled queries loaded and the running sums reset
+    /// (<see cref="Begin"/>); every path's tile uses the same layout (<see cref="WorkspaceFloats"/>).</summary>
+    internal struct TileBuffers
     {
-        int hd = a->HeadDim, bt = a->BlockTokens, bt16 = (bt + 15) & ~15;
+        public float* Kt;   // (hd, bt16) keys of one block, transposed
+        public float* Qs;   // (rows, hd) scaled queries
+        public float* Acc;  // (rows, hd)
+        public float* P;    // (rows, bt16) probabilities of one block
+        public float* Max;  // (rows)
+        public float* Sum;  // (rows)
+        public int Rows;
+        public int Group;
+        public int Bt16;
+    }
+
+    /// <summary>Slices the workspace of <paramref name="thread"/> for tokens [t0, t1) of <paramref name="kvHead"/>, scales
+    /// the queries into it and clears the accumulators.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static TileBuffers Begin(AttentionArgs* a, int t0, int t1, int kvHead, int thread)
+    {
+        int hd = a->HeadDim, bt16 = (a->BlockTokens + 15) & ~15;
         int group = a->NumHeads / a->NumKvHeads, rows = (t1 - t0) * group, qDim = a->NumHeads * hd;
-        float* kt = a->Workspace + (long)thread * a->WorkspaceFloats;  // (hd, bt16) keys of one block, transposed
-        float* qs = kt + (long)hd * bt16;                                // (rows, hd) scaled queries
-        float* acc = qs + (long)rows * hd;                               // (rows, hd)
-        float* p = acc + (long)rows * hd;                                // (rows, bt16) probabilities of one block
-        float* max = p + (long)rows * bt16;                              // (rows)
-        float* sum = max + rows;                                         // (rows)
+        TileBuffers w;
+        w.Kt = a->Workspace + (long)thread * a->WorkspaceFloats;
+        w.Qs = w.Kt + (long)hd * bt16;
+        w.Acc = w.Qs + (long)rows * hd;
+        w.P = w.Acc + (long)rows * hd;
+        w.Max = w.P + (long)rows * bt16;
+        w.Sum = w.Max + rows;
+        w.Rows = rows;
+        w.Group = group;
+        w.Bt16 = bt16;
         for (int r = 0; r < rows; r++)
         {
             float* q = a->Q + (long)(t0 + r / group) * qDim + (kvHead * group + r % group) * hd;
-            TensorPrimitives.Multiply(new ReadOnlySpan<float>(q, hd), a->Scale, new Span<float>(qs + (long)r * hd, hd));
-            max[r] = float.NegativeInfinity;
-            sum[r] = 0;
+            TensorPrimitives.Multiply(new ReadOnlySpan<float>(q, hd), a->Scale, new Span<float>(w.Qs + (long)r * hd, hd));
+            w.Max[r] = float.NegativeInfinity;
+            w.Sum[r] = 0;
         }
-        new Span<float>(acc, rows * hd).Clear();
-        new Span<float>(kt, hd * bt16).Clear();
+        new Span<float>(w.Acc, rows * hd).Clear();
+        new Span<float>(w.Kt, hd * bt16).Clear();
+        return w;
+    }
 
-        int p0 = a->Positions[t0], pLast = a->Positions[t1 - 1], window = a->Window;
-        int first = window > 0 ? Math.Max(0, p0 - window + 1) : 0;
-        int* blocks = a->BlockIds + a->TokenBlocks[t0];
-        bool direct = rows < 4 && hd == 64 && bt == 16;
-        for (int b = first / bt; b * bt <= pLast; b++)
-        {
-            int n = Math.Min(bt, pLast + 1 - b * bt);
-            byte* k = HeadStart<TKv>(a, blocks[b], a->KOffset, kvHead);
-            byte* v = HeadStart<TKv>(a, blocks[b], a->VOffset, kvHead);
-            if ((b + 1) * bt <= pLast) PrefetchBlock<TKv>(a, blocks[b + 1], kvHead, hd * bt);
-            int blockStart = b * bt;
-            if (direct)
-            {
-                // Decode with a small GQA group: a transpose per block would cost more than the rows' scores.
-                for (int row = 0; row < rows; row++) AttentionScores.RowBlockDirect<TKv>(qs, k, acc, p, max, sum, v, row, p0 + row / group, bt, n, blockStart, window);
-                continue;
-            }
-            Transpose<TKv>(k, n, hd, kt, bt16);
-            int r = 0;
-            if (hd == 64)
-            {
-                // Four rows at a time share each transposed key and each V load (in prefill the load ports, not the
-                // FMAs, bound one row at a time). Rows are token-major, so row r + 3 has the largest position.
-                for (; r + 4 <= rows; r += 4)
-                {
-                    int pos0 = p0 + r / group, pos3 = p0 + (r + 3) / group;
-                    if (blockStart > pos0 || (window > 0 && blockStart + bt <= pos3 - window + 1))
-                    {
-                        for (int row = r; row < r + 4; row++) AttentionScores.RowBlock<TKv>(qs, kt, acc, p, max, sum, v, row, p0 + row / group, hd, bt, bt16, n, blockStart, window);
-                        continue;
-                    }
-                    float* pr = p + (long)r * bt16;
-                    Vector128<float> blockMax = AttentionScores.Scores4(qs + (long)r * hd, kt, bt, bt16, blockStart,
-                        Vector128.Create(pos0, p0 + (r + 1) / group, p0 + (r + 2) / group, pos3), window, pr);
-                    float c0 = AttentionSoftmax.Update(pr, bt16, blockMax.GetElement(0), ref max[r], ref sum[r]);
-                    float c1 = AttentionSoftmax.Update(pr + bt16, bt16, blockMax.GetElement(1), ref max[r + 1], ref sum[r + 1]);
-                    float c2 = AttentionSoftmax.Update(pr + 2 * bt16, bt16, blockMax.GetElement(2), ref max[r + 2], ref sum[r + 2]);
-                    float c3 = AttentionSoftmax.Update(pr + 3 * bt16, bt16, blockMax.GetElement(3), ref max[r + 3], ref sum[r + 3]);
-                    AttentionSoftmax.Accumulate64x4<TKv>(acc + (long)r * hd, Vector128.Create(c0, c1, c2, c3), pr, bt16, v, Math.Min(n, pos3 + 1 - blockStart));
-                }
-            }
-            for (; r < rows; r++) AttentionScores.RowBlock<TKv>(qs, kt, acc, p, max, sum, v, r, p0 + r / group, hd, bt, bt16, n, blockStart, window);
-        }
-        for (int r = 0; r < rows; r++)
+    /// <summary>Whether a query at <paramref name="pos"/> sees any key of the block starting at <paramref name="blockStart"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool Sees(int pos, int blockStart, int bt, int window) =>
+        blockStart <= pos && (window <= 0 || blockStart + bt > pos - window + 1);
+
+    /// <summary>Writes the tile's normalised rows (acc / sum) to the output.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void End(AttentionArgs* a, in TileBuffers w, int t0, int kvHead)
+    {
+        int hd = a->HeadDim, group = w.Group, qDim = a->NumHeads * hd;
+        for (int r = 0; r < w.Rows; r++)
         {
             float* o = a->Out + (long)(t0 + r / group) * qDim + (kvHead * group + r % group) * hd;
-            TensorPrimitives.Multiply(new ReadOnlySpan<float>(acc + (long)r * hd, hd), 1f / sum[r], new Span<float>(o, hd));
+            TensorPrimitives.Multiply(new ReadOnlySpan<float>(w.Acc + (long)r * hd, hd), 1f / w.Sum[r], new Span<float>(o, hd));
         }
     }
 
     /// <summary>First element of <paramref name="kvHead"/>'s K or V (per <paramref name="offset"/>) in a block.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static byte* HeadStart<TKv>(AttentionArgs* a, int blockId, long offset, int kvHead) where TKv : struct, IRowLoader =>
+    internal static byte* HeadStart<TKv>(AttentionArgs* a, int blockId, long offset, int kvHead) where TKv : struct, IRowLoader =>
         (byte*)(a->Arena + blockId * a->BlockFloats) + (offset + (long)kvHead * a->HeadStride) * TKv.ElementBytes;
 
     /// <summary>Asks for the next block's K and V of this head ahead of use: blocks sit far apart in the arena, so
     /// the hardware prefetcher starts cold on each, and decode rows do too little work per block to hide DRAM latency.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void PrefetchBlock<TKv>(AttentionArgs* a, int blockId, int kvHead, int elements) where TKv : struct, IRowLoader
+    internal static void PrefetchBlock<TKv>(AttentionArgs* a, int blockId, int kvHead, int elements) where TKv : struct, IRowLoader
     {
         byte* k = HeadStart<TKv>(a, blockId, a->KOffset, kvHead);
         byte* v = HeadStart<TKv>(a, blockId, a->VOffset, kvHead);
@@ -204,11 +209,13 @@ internal static unsafe class PagedAttention
     }
 
     /// <summary>kt[d, j] = k[j, d] for the <paramref name="n"/> keys of a block, in 8 × 8 register transposes
-    /// (columns past n up to a multiple of 8 repeat key n - 1, which the score mask hides).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose<TKv>(byte* k, int n, int hd, float* kt, int bt16) where TKv : struct, IRowLoader
+    /// (columns past n up to a multiple of 8 repeat key n - 1, which the score mask hides). AVX (the AVX2 and AVX-512
+    /// paths); a head_dim that is not a multiple of 8 is copied one element at a time. Too big to inline into a tile, so
+    /// compiled optimized from the start rather than through tiering.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void Transpose<TKv>(byte* k, int n, int hd, float* kt, int bt16) where TKv : struct, IRowLoader
     {
-        if (!Avx.IsSupported || hd % 8 != 0)
+        if (hd % 8 != 0)
         {
             for (int j = 0; j < n; j++)
             {

@@ -3,8 +3,8 @@ using System.Numerics.Tensors;
 namespace MemServe.Compute;
 
 /// <summary>
-/// The straightforward form of <see cref="PagedAttention"/> (its fallback without 512-bit vectors, and the
-/// reference its tests compare with). Causal attention for a batch over paged KV (chunked prefill and decode alike): a new token at position
+/// The straightforward form of <see cref="PagedAttention"/>: the slow reference every kernel path's tiles are tested
+/// (and benchmarked) against; no production path runs it. Causal attention for a batch over paged KV (chunked prefill and decode alike): a new token at position
 /// p attends to positions 0..p of its own sequence (its K/V must already be written). Work items are
 /// (token, kv head); the query heads of a GQA group are processed together, so each K/V vector is loaded
 /// once per group. Softmax runs block by block with a running max (exact, FP32).

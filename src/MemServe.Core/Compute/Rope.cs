@@ -1,3 +1,4 @@
+using System.Runtime.Intrinsics;
 using MemServe.Model;
 
 namespace MemServe.Compute;
@@ -72,20 +73,97 @@ internal sealed unsafe class Rope
         }
     }
 
-    /// <summary>Rotates <paramref name="heads"/> consecutive head vectors at <paramref name="x"/> in place with one table row.</summary>
+    /// <summary>Rotates <paramref name="heads"/> consecutive head vectors at <paramref name="x"/> in place with one table row,
+    /// in the registers of <see cref="CpuKernels.Path"/> (the same bits as <see cref="ApplyScalar"/>: a multiply, a multiply
+    /// and an add or subtract per element, nothing fused).</summary>
     public static void Apply(float* x, int heads, int headDim, float* cosSin)
+    {
+        if (KernelIsa.Avx512) Apply512(x, heads, headDim, cosSin);
+        else if (KernelIsa.AtLeastAvx2) Apply256(x, heads, headDim, cosSin);
+        else Apply128(x, heads, headDim, cosSin);
+    }
+
+    /// <summary><see cref="Apply(float*, int, int, float*)"/> on <paramref name="path"/>'s registers.</summary>
+    internal static void Apply(float* x, int heads, int headDim, float* cosSin, CpuKernelPath path)
+    {
+        if (path == CpuKernelPath.Avx512) Apply512(x, heads, headDim, cosSin);
+        else if (path == CpuKernelPath.Avx2) Apply256(x, heads, headDim, cosSin);
+        else Apply128(x, heads, headDim, cosSin);
+    }
+
+    /// <summary>The reference: one pair at a time.</summary>
+    internal static void ApplyScalar(float* x, int heads, int headDim, float* cosSin)
+    {
+        int half = headDim / 2;
+        for (int h = 0; h < heads; h++) RotateTail(x + h * headDim, half, cosSin, 0);
+    }
+
+    private static void Apply512(float* x, int heads, int headDim, float* cosSin)
     {
         int half = headDim / 2;
         float* cos = cosSin, sin = cosSin + half;
         for (int h = 0; h < heads; h++)
         {
             float* v = x + h * headDim;
-            for (int i = 0; i < half; i++)
+            int i = 0;
+            for (; i + 16 <= half; i += 16)
             {
-                float a = v[i], b = v[i + half];
-                v[i] = a * cos[i] - b * sin[i];
-                v[i + half] = b * cos[i] + a * sin[i];
+                Vector512<float> a = Vector512.Load(v + i), b = Vector512.Load(v + half + i);
+                Vector512<float> c = Vector512.Load(cos + i), s = Vector512.Load(sin + i);
+                (a * c - b * s).Store(v + i);
+                (b * c + a * s).Store(v + half + i);
             }
+            RotateTail(v, half, cosSin, i);
+        }
+    }
+
+    private static void Apply256(float* x, int heads, int headDim, float* cosSin)
+    {
+        int half = headDim / 2;
+        float* cos = cosSin, sin = cosSin + half;
+        for (int h = 0; h < heads; h++)
+        {
+            float* v = x + h * headDim;
+            int i = 0;
+            for (; i + 8 <= half; i += 8)
+            {
+                Vector256<float> a = Vector256.Load(v + i), b = Vector256.Load(v + half + i);
+                Vector256<float> c = Vector256.Load(cos + i), s = Vector256.Load(sin + i);
+                (a * c - b * s).Store(v + i);
+                (b * c + a * s).Store(v + half + i);
+            }
+            RotateTail(v, half, cosSin, i);
+        }
+    }
+
+    private static void Apply128(float* x, int heads, int headDim, float* cosSin)
+    {
+        int half = headDim / 2;
+        float* cos = cosSin, sin = cosSin + half;
+        for (int h = 0; h < heads; h++)
+        {
+            float* v = x + h * headDim;
+            int i = 0;
+            for (; i + 4 <= half; i += 4)
+            {
+                Vector128<float> a = Vector128.Load(v + i), b = Vector128.Load(v + half + i);
+                Vector128<float> c = Vector128.Load(cos + i), s = Vector128.Load(sin + i);
+                (a * c - b * s).Store(v + i);
+                (b * c + a * s).Store(v + half + i);
+            }
+            RotateTail(v, half, cosSin, i);
+        }
+    }
+
+    /// <summary>Rotates pairs (i, i + half) of one head vector from <paramref name="from"/> on, one at a time.</summary>
+    private static void RotateTail(float* v, int half, float* cosSin, int from)
+    {
+        float* cos = cosSin, sin = cosSin + half;
+        for (int i = from; i < half; i++)
+        {
+            float a = v[i], b = v[i + half];
+            v[i] = a * cos[i] - b * sin[i];
+            v[i + half] = b * cos[i] + a * sin[i];
         }
     }
 }

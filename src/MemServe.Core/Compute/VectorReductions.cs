@@ -17,6 +17,19 @@ internal static class VectorReductions
         return h.ToScalar();
     }
 
+    /// <summary>The largest of the 8 lanes of <paramref name="v"/>.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vector256<float> v) => MaxAcross(Vector128.Max(v.GetLower(), v.GetUpper()));
+
+    /// <summary>The largest of the 4 lanes of <paramref name="v"/> (cross-platform <see cref="Vector128"/> only).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float MaxAcross(Vector128<float> v)
+    {
+        v = Vector128.Max(v, Vector128.Shuffle(v, Vector128.Create(2, 3, 0, 1)));
+        v = Vector128.Max(v, Vector128.Shuffle(v, Vector128.Create(1, 0, 3, 2)));
+        return v.ToScalar();
+    }
+
     /// <summary>
     /// Lane <c>j</c> of the result is the sum of the 16 lanes of <c>v{j}</c>: sixteen horizontal sums in one
     /// transposing tree of 45 shuffles and adds (sixteen separate sums take about three times as many, which a

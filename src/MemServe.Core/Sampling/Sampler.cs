@@ -70,14 +70,25 @@ public sealed class Sampler
     }
 
     /// <summary>Index of the largest logit; the lowest index wins ties and NaNs are skipped (as a scalar scan that keeps
-    /// the first value no later one exceeds: a NaN at index 0 wins). Vectorised: one pass for the largest non-NaN value,
-    /// one for its first index.</summary>
-    public static int ArgMax(ReadOnlySpan<float> logits)
+    /// the first value no later one exceeds: a NaN at index 0 wins). Vectorised in the registers of
+    /// <see cref="CpuKernels.Path"/>: one pass for the largest non-NaN value, one for its first index.</summary>
+    public static int ArgMax(ReadOnlySpan<float> logits) => ArgMax(logits, CpuKernels.Path);
+
+    /// <summary><see cref="ArgMax(ReadOnlySpan{float})"/> on <paramref name="path"/>'s registers (the same answer on every path).</summary>
+    internal static int ArgMax(ReadOnlySpan<float> logits, CpuKernelPath path)
     {
-        if (float.IsNaN(logits[0]) || logits.Length < Vector512<float>.Count || !Vector512.IsHardwareAccelerated)
+        if (float.IsNaN(logits[0])) return ArgMaxScalar(logits);
+        return path switch
         {
-            return ArgMaxScalar(logits);
-        }
+            CpuKernelPath.Avx512 when logits.Length >= Vector512<float>.Count => ArgMax512(logits),
+            CpuKernelPath.Avx512 or CpuKernelPath.Avx2 when logits.Length >= Vector256<float>.Count => ArgMax256(logits),
+            _ when logits.Length >= Vector128<float>.Count => ArgMax128(logits),
+            _ => ArgMaxScalar(logits),
+        };
+    }
+
+    private static int ArgMax512(ReadOnlySpan<float> logits)
+    {
         ref float start = ref MemoryMarshal.GetReference(logits);
         var negativeInfinity = Vector512.Create(float.NegativeInfinity);
         Vector512<float> best = negativeInfinity;
@@ -87,18 +98,72 @@ public sealed class Sampler
             Vector512<float> v = Vector512.LoadUnsafe(ref start, (nuint)i);
             best = Vector512.Max(best, Vector512.ConditionalSelect(Vector512.Equals(v, v), v, negativeInfinity));
         }
-        float max = VectorReductions.MaxAcross(best);
-        for (; i < logits.Length; i++)
-        {
-            if (logits[i] > max) max = logits[i];
-        }
+        float max = MaxOfTail(logits, i, VectorReductions.MaxAcross(best));
         var target = Vector512.Create(max);
         for (i = 0; i <= last; i += Vector512<float>.Count)
         {
             ulong hits = Vector512.Equals(Vector512.LoadUnsafe(ref start, (nuint)i), target).ExtractMostSignificantBits();
             if (hits != 0) return i + BitOperations.TrailingZeroCount(hits);
         }
-        for (; i < logits.Length; i++)
+        return FirstOfTail(logits, i, max);
+    }
+
+    private static int ArgMax256(ReadOnlySpan<float> logits)
+    {
+        ref float start = ref MemoryMarshal.GetReference(logits);
+        var negativeInfinity = Vector256.Create(float.NegativeInfinity);
+        Vector256<float> best = negativeInfinity;
+        int i = 0, last = logits.Length - Vector256<float>.Count;
+        for (; i <= last; i += Vector256<float>.Count)
+        {
+            Vector256<float> v = Vector256.LoadUnsafe(ref start, (nuint)i);
+            best = Vector256.Max(best, Vector256.ConditionalSelect(Vector256.Equals(v, v), v, negativeInfinity));
+        }
+        float max = MaxOfTail(logits, i, VectorReductions.MaxAcross(best));
+        var target = Vector256.Create(max);
+        for (i = 0; i <= last; i += Vector256<float>.Count)
+        {
+            uint hits = Vector256.Equals(Vector256.LoadUnsafe(ref start, (nuint)i), target).ExtractMostSignificantBits();
+            if (hits != 0) return i + BitOperations.TrailingZeroCount(hits);
+        }
+        return FirstOfTail(logits, i, max);
+    }
+
+    private static int ArgMax128(ReadOnlySpan<float> logits)
+    {
+        ref float start = ref MemoryMarshal.GetReference(logits);
+        var negativeInfinity = Vector128.Create(float.NegativeInfinity);
+        Vector128<float> best = negativeInfinity;
+        int i = 0, last = logits.Length - Vector128<float>.Count;
+        for (; i <= last; i += Vector128<float>.Count)
+        {
+            Vector128<float> v = Vector128.LoadUnsafe(ref start, (nuint)i);
+            best = Vector128.Max(best, Vector128.ConditionalSelect(Vector128.Equals(v, v), v, negativeInfinity));
+        }
+        float max = MaxOfTail(logits, i, VectorReductions.MaxAcross(best));
+        var target = Vector128.Create(max);
+        for (i = 0; i <= last; i += Vector128<float>.Count)
+        {
+            uint hits = Vector128.Equals(Vector128.LoadUnsafe(ref start, (nuint)i), target).ExtractMostSignificantBits();
+            if (hits != 0) return i + BitOperations.TrailingZeroCount(hits);
+        }
+        return FirstOfTail(logits, i, max);
+    }
+
+    // The largest non-NaN value: the vector passes' max raised by the elements from tail on (NaN compares false).
+    private static float MaxOfTail(ReadOnlySpan<float> logits, int tail, float max)
+    {
+        for (int i = tail; i < logits.Length; i++)
+        {
+            if (logits[i] > max) max = logits[i];
+        }
+        return max;
+    }
+
+    // The first index from tail on holding max.
+    private static int FirstOfTail(ReadOnlySpan<float> logits, int tail, float max)
+    {
+        for (int i = tail; i < logits.Length; i++)
         {
             if (logits[i] == max) return i;
         }

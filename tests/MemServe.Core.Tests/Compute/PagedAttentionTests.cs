@@ -4,41 +4,89 @@ using MemServe.Model;
 
 namespace MemServe.Core.Tests.Compute;
 
-/// <summary>The tiled paged attention (and its scalar fallback) against a double-precision softmax reference, over
+/// <summary>The tiled paged attention on each kernel path (and the scalar reference) against a double-precision softmax reference, over
 /// batches mixing prefill chunks and decode tokens of several sequences, scattered blocks and sliding windows.</summary>
 [Collection(nameof(MemServe.Core.Tests.Runner.NativeMemoryCollection))]
 public unsafe class PagedAttentionTests
 {
-    public static TheoryData<int, int, int, int, int, bool> Cases() => new()
+    public static TheoryData<int, int, int, int, int> Cases() => new()
     {
-        // heads, kvHeads, headDim, blockTokens, window, scalar (each case runs with an FP32 and a BF16 cache)
-        { 9, 3, 64, 16, 0, false },   // shape S
-        { 4, 2, 16, 4, 0, false },    // tiny test models
-        { 6, 1, 24, 5, 0, false },    // odd head_dim and block size, MQA, tiles split by the group
-        { 4, 2, 16, 4, 5, false },    // sliding window
-        { 8, 2, 40, 20, 7, false },   // window, two 16-key chunks per block
-        { 4, 2, 16, 4, 5, true },     // the scalar fallback
+        // heads, kvHeads, headDim, blockTokens, window (each case runs on every kernel path, with an FP32 and a BF16 cache)
+        { 9, 3, 64, 16, 0 },    // shape S
+        { 4, 2, 16, 4, 0 },     // tiny test models
+        { 6, 1, 24, 5, 0 },     // odd head_dim and block size, MQA, tiles split by the group
+        { 4, 2, 16, 4, 5 },     // sliding window
+        { 8, 2, 40, 20, 7 },    // window, two 16-key chunks per block
         // head_dim 64 takes four rows at a time: rows of one group of four at different positions (no GQA, and a
         // group of 3 across tokens), a sliding window cutting through a group, 16-key chunks past a block of 20
-        { 4, 4, 64, 16, 0, false },
-        { 6, 2, 64, 20, 0, false },
-        { 8, 2, 64, 16, 7, false },
-        { 4, 1, 64, 16, 13, false },
-        { 6, 2, 64, 16, 9, false },   // decode rows of a group of 3 score untransposed keys, under a window
+        { 4, 4, 64, 16, 0 },
+        { 6, 2, 64, 20, 0 },
+        { 8, 2, 64, 16, 7 },
+        { 4, 1, 64, 16, 13 },
+        { 6, 2, 64, 16, 9 },    // decode rows of a group of 3 score untransposed keys, under a window
+        // the narrower paths' tails: head_dim 72 (16-dim chunks and one of 8), 20 (4 dims past 16), 6 (no full
+        // vector); direct decode scores over blocks of 5 and 12 keys (groups of 8 keys cut by the block)
+        { 8, 2, 72, 16, 0 },
+        { 4, 2, 20, 8, 0 },
+        { 2, 1, 6, 3, 0 },
+        { 2, 1, 64, 5, 0 },
+        { 3, 3, 128, 12, 11 },
+        { 32, 8, 64, 16, 0 },   // a GQA group of 4: decode rows take the four-row tiles
     };
 
-    [Theory]
+    [KernelPathTheory(CpuKernelPath.Avx512)]
     [MemberData(nameof(Cases))]
-    public void Matches_softmax_reference(int heads, int kvHeads, int headDim, int blockTokens, int window, bool scalar) =>
-        Check(heads, kvHeads, headDim, blockTokens, window, scalar, DType.F32);
+    public void Avx512_tiles_match_softmax_reference(int heads, int kvHeads, int headDim, int blockTokens, int window) =>
+        Check(heads, kvHeads, headDim, blockTokens, window, CpuKernelPath.Avx512, DType.F32);
+
+    [KernelPathTheory(CpuKernelPath.Avx512)]
+    [MemberData(nameof(Cases))]
+    public void Avx512_tiles_match_softmax_reference_over_a_bf16_cache(int heads, int kvHeads, int headDim, int blockTokens, int window) =>
+        Check(heads, kvHeads, headDim, blockTokens, window, CpuKernelPath.Avx512, DType.BF16);
+
+    [KernelPathTheory(CpuKernelPath.Avx2)]
+    [MemberData(nameof(Cases))]
+    public void Avx2_tiles_match_softmax_reference(int heads, int kvHeads, int headDim, int blockTokens, int window) =>
+        Check(heads, kvHeads, headDim, blockTokens, window, CpuKernelPath.Avx2, DType.F32);
+
+    [KernelPathTheory(CpuKernelPath.Avx2)]
+    [MemberData(nameof(Cases))]
+    public void Avx2_tiles_match_softmax_reference_over_a_bf16_cache(int heads, int kvHeads, int headDim, int blockTokens, int window) =>
+        Check(heads, kvHeads, headDim, blockTokens, window, CpuKernelPath.Avx2, DType.BF16);
+
+    [KernelPathTheory(CpuKernelPath.Portable)]
+    [MemberData(nameof(Cases))]
+    public void Portable_tiles_match_softmax_reference(int heads, int kvHeads, int headDim, int blockTokens, int window) =>
+        Check(heads, kvHeads, headDim, blockTokens, window, CpuKernelPath.Portable, DType.F32);
+
+    [KernelPathTheory(CpuKernelPath.Portable)]
+    [MemberData(nameof(Cases))]
+    public void Portable_tiles_match_softmax_reference_over_a_bf16_cache(int heads, int kvHeads, int headDim, int blockTokens, int window) =>
+        Check(heads, kvHeads, headDim, blockTokens, window, CpuKernelPath.Portable, DType.BF16);
 
     [Theory]
     [MemberData(nameof(Cases))]
-    public void Matches_softmax_reference_over_a_bf16_cache(int heads, int kvHeads, int headDim, int blockTokens, int window, bool scalar) =>
-        Check(heads, kvHeads, headDim, blockTokens, window, scalar, DType.BF16);
+    public void Scalar_reference_matches_softmax_reference(int heads, int kvHeads, int headDim, int blockTokens, int window) =>
+        Check(heads, kvHeads, headDim, blockTokens, window, null, DType.F32);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Scalar_reference_matches_softmax_reference_over_a_bf16_cache(int heads, int kvHeads, int headDim, int blockTokens, int window) =>
+        Check(heads, kvHeads, headDim, blockTokens, window, null, DType.BF16);
+
+    [Fact]
+    public void Default_run_takes_the_process_path()
+    {
+        // The public entry follows CpuKernels.Path: same bits as the explicit call on that path.
+        float[] viaDefault = Check(9, 3, 64, 16, 0, CpuKernels.Path, DType.BF16, useDefault: true);
+        float[] explicitPath = Check(9, 3, 64, 16, 0, CpuKernels.Path, DType.BF16);
+        Assert.Equal(explicitPath, viaDefault);
+    }
 
     // The reference reads the cache's own elements (BF16 widened exactly), so both element types get the same tolerance.
-    private static void Check(int heads, int kvHeads, int headDim, int blockTokens, int window, bool scalar, DType kvType)
+    // A null path runs the scalar reference; returns the output.
+    private static float[] Check(int heads, int kvHeads, int headDim, int blockTokens, int window, CpuKernelPath? path, DType kvType,
+        bool useDefault = false)
     {
         // Sequences: (cached tokens, new tokens): a long prefill chunk, a chunk after a cache, two decode tokens.
         (int Cached, int New)[] sequences = [(0, 37), (11, 9), (40, 1), (3, 1)];
@@ -88,8 +136,9 @@ public unsafe class PagedAttentionTests
                 HeadStride = blockTokens * headDim, BlockTokens = blockTokens, KvElementBytes = layout.ElementBytes, Window = window,
                 Workspace = ws.Pointer, WorkspaceFloats = workspace,
             };
-            if (scalar) PagedAttentionScalar.Run(pool, ref args);
-            else PagedAttention.Run(pool, ref args);
+            if (path is null) PagedAttentionScalar.Run(pool, ref args);
+            else if (useDefault) PagedAttention.Run(pool, ref args);
+            else PagedAttention.Run(pool, ref args, path.Value);
         }
 
         int group = heads / kvHeads;
@@ -136,5 +185,6 @@ public unsafe class PagedAttentionTests
                 }
             }
         }
+        return output;
     }
 }

@@ -1,3 +1,5 @@
+using MemServe.Compute;
+using MemServe.Core.Tests.Compute;
 using MemServe.Sampling;
 
 namespace MemServe.Core.Tests.Sampling;
@@ -33,13 +35,25 @@ public class SamplerTests
     }
 
     [Theory]
-    [InlineData(1)]
-    [InlineData(15)]
-    [InlineData(16)]
-    [InlineData(17)]
-    [InlineData(49152)]
-    [InlineData(151936 + 3)]
-    public void Vector_argmax_matches_the_scalar_scan_with_ties_infinities_and_nans(int length)
+    [MemberData(nameof(ArgMaxLengths))]
+    public void Vector_argmax_matches_the_scalar_scan_with_ties_infinities_and_nans(int length) =>
+        CheckArgMax(length, logits => Sampler.ArgMax(logits));
+
+    [KernelPathTheory(CpuKernelPath.Avx512)]
+    [MemberData(nameof(ArgMaxLengths))]
+    public void Avx512_argmax_matches_the_scalar_scan(int length) => CheckArgMax(length, logits => Sampler.ArgMax(logits, CpuKernelPath.Avx512));
+
+    [KernelPathTheory(CpuKernelPath.Avx2)]
+    [MemberData(nameof(ArgMaxLengths))]
+    public void Avx2_argmax_matches_the_scalar_scan(int length) => CheckArgMax(length, logits => Sampler.ArgMax(logits, CpuKernelPath.Avx2));
+
+    [KernelPathTheory(CpuKernelPath.Portable)]
+    [MemberData(nameof(ArgMaxLengths))]
+    public void Portable_argmax_matches_the_scalar_scan(int length) => CheckArgMax(length, logits => Sampler.ArgMax(logits, CpuKernelPath.Portable));
+
+    public static TheoryData<int> ArgMaxLengths() => new() { 1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 49152, 151936 + 3 };
+
+    private static void CheckArgMax(int length, Func<float[], int> argMax)
     {
         var random = new Random(length);
         for (int trial = 0; trial < 40; trial++)
@@ -57,8 +71,9 @@ public class SamplerTests
             if (trial % 10 == 0) logits[0] = float.NaN;                                        // a NaN first wins
             if (trial % 10 == 1) Array.Fill(logits, float.NegativeInfinity);                   // nothing above -inf
             if (trial % 10 == 2) for (int i = 0; i < length; i++) logits[i] = i % 3 == 0 ? float.NegativeInfinity : float.NaN;
+            if (trial % 10 == 3) for (int i = 0; i < length; i++) logits[i] = i % 2 == 0 ? -0f : 0f; // signed zeros tie
 
-            Assert.Equal(Sampler.ArgMaxScalar(logits), Sampler.ArgMax(logits));
+            Assert.Equal(Sampler.ArgMaxScalar(logits), argMax(logits));
         }
     }
 
