@@ -8,7 +8,9 @@ namespace MemServe.Anchor;
 /// <c>--keep-gguf DIR</c>, <c>--self-check</c>; sizes as <c>memserve bench</c>: <c>--prompt 512</c>, <c>--gen 128</c>,
 /// <c>--batch 16</c> (comma list; 0 for none), <c>--batch-prompt 128</c>, <c>--batch-gen 64</c>, <c>--runs 1</c>
 /// (timed repetitions per round); <c>--memserve PATH</c> (memserve.dll), <c>--llama-avx avx512|avx2|avx|noavx</c>,
-/// <c>--gguf FILE</c> (use an existing file instead of writing one), <c>--verbose</c> (llama.cpp's log).
+/// <c>--gguf FILE</c> (use an existing file instead of writing one), <c>--verbose</c> (llama.cpp's log),
+/// <c>--max-load L</c> / <c>--max-wait 600</c> (wait for a quieter host before each engine's round),
+/// <c>--flash-attn auto|on|off</c> (llama.cpp's; default auto).
 /// </summary>
 internal sealed class AnchorOptions
 {
@@ -23,6 +25,11 @@ internal sealed class AnchorOptions
     public string? GgufPath { get; private set; }
     public string? MemServeDll { get; private set; }
     public string? LlamaAvx { get; private set; }
+    /// <summary>Before each engine's round, wait (up to <see cref="MaxWaitSeconds"/>) for the 1-minute load average to fall to this.</summary>
+    public double? MaxLoad { get; private set; }
+    public int MaxWaitSeconds { get; private set; } = 600;
+    /// <summary>llama.cpp's flash attention: null = its default (auto).</summary>
+    public bool? FlashAttention { get; private set; }
     public BenchPlan Plan { get; private set; } = new(2, 512, 128, [16], 128, 64, 1);
 
     public static AnchorOptions Parse(string[] args)
@@ -54,6 +61,17 @@ internal sealed class AnchorOptions
                 case "--gguf": o.GgufPath = Value(); break;
                 case "--memserve": o.MemServeDll = Value(); break;
                 case "--llama-avx": o.LlamaAvx = Value(); break;
+                case "--max-load": o.MaxLoad = double.Parse(Value(), CultureInfo.InvariantCulture); break;
+                case "--max-wait": o.MaxWaitSeconds = Int(); break;
+                case "--flash-attn":
+                    o.FlashAttention = Value() switch
+                    {
+                        "on" => true,
+                        "off" => false,
+                        "auto" => null,
+                        string v => throw new ArgumentException($"--flash-attn must be on, off or auto, got '{v}'"),
+                    };
+                    break;
                 case "--help" or "-h": throw new ArgumentException(Usage);
                 default: throw new ArgumentException($"unknown option '{args[i]}'\n{Usage}");
             }
@@ -68,6 +86,7 @@ internal sealed class AnchorOptions
     public const string Usage =
         "usage: memserve-anchor --shape S|M|L --dtype f32|f16|bf16|q8 [--rounds 3] [--threads 2] [--interleave] [--json] [--keep-gguf DIR]\n" +
         "       [--prompt 512] [--gen 128] [--batch 16] [--batch-prompt 128] [--batch-gen 64] [--runs 1] [--memserve memserve.dll]\n" +
-        "       [--llama-avx avx512|avx2|avx|noavx] [--gguf FILE] [--verbose]\n" +
+        "       [--llama-avx avx512|avx2|avx|noavx] [--gguf FILE] [--verbose] [--max-load L] [--max-wait 600]\n" +
+        "       [--flash-attn auto|on|off]\n" +
         "       memserve-anchor --self-check";
 }

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using MemServe.Anchor.Gguf;
+using MemServe.Compute;
 using MemServe.Model;
 
 namespace MemServe.Anchor;
@@ -25,21 +26,24 @@ internal static class AnchorRun
                 ? new MemServeBench(o.MemServeDll ?? MemServeBench.FindCli(), shape, o.Format.Name, o.Plan)
                 : null;
             var report = new AnchorReport(shape, o.Format.Name, o.Plan);
-            report.Describe(new EngineInfo("llamasharp", LlamaSharpEngine.Isa(), "LLamaSharp 0.30.0: " + LlamaSharpEngine.SystemInfo()));
-            using var llama = new LlamaSharpBench(gguf, o.Plan, config.VocabSize);
+            if (memserve is not null) report.Describe(DescribeMemServe(memserve));
+            string flash = o.FlashAttention switch { true => "on", false => "off", null => "auto" };
+            report.Describe(new EngineInfo("llamasharp", LlamaSharpEngine.Isa(),
+                $"LLamaSharp 0.30.0, flash attention {flash}, llama.cpp system info: {LlamaSharpEngine.SystemInfo()}"));
+            using var llama = new LlamaSharpBench(gguf, o.Plan, config.VocabSize, o.FlashAttention);
+            void Wait()
+            {
+                if (o.MaxLoad is double max) LoadAverage.WaitBelow(max, o.MaxWaitSeconds, progress);
+            }
             for (int round = 1; round <= o.Rounds; round++)
             {
                 bool memserveFirst = round % 2 == 0;
-                if (memserve is not null && memserveFirst) report.Add(memserve.RunRound(round), progress);
+                if (memserve is not null && memserveFirst) { Wait(); report.Add(memserve.RunRound(round), progress); }
+                Wait();
                 report.Add(llama.RunRound(round), progress);
-                if (memserve is not null && !memserveFirst) report.Add(memserve.RunRound(round), progress);
+                if (memserve is not null && !memserveFirst) { Wait(); report.Add(memserve.RunRound(round), progress); }
             }
-            if (memserve is not null)
-            {
-                string env = string.Join(' ', new[] { "MEMSERVE_CPU_PATH", "DOTNET_EnableAVX512" }
-                    .Select(v => (v, Environment.GetEnvironmentVariable(v))).Where(p => p.Item2 is not null).Select(p => $"{p.v}={p.Item2}"));
-                report.Describe(new EngineInfo("memserve", memserve.Isa, "memserve bench" + (env.Length > 0 ? " with " + env : "")));
-            }
+            if (memserve is not null) report.Describe(DescribeMemServe(memserve));
             report.Print(output, o.Json);
             return 0;
         }
@@ -47,6 +51,18 @@ internal static class AnchorRun
         {
             if (o.KeepGgufDir is null) Directory.Delete(dir, recursive: true);
         }
+    }
+
+    /// <summary>MemServe's kernel path: the <c>"isa"</c> bench printed, else how this process (same runtime, same
+    /// environment) resolves <see cref="CpuKernels"/>, marked as such.</summary>
+    private static EngineInfo DescribeMemServe(MemServeBench memserve)
+    {
+        string env = string.Join(' ', new[] { CpuKernels.EnvironmentVariable, "DOTNET_EnableAVX512" }
+            .Select(v => (Name: v, Value: Environment.GetEnvironmentVariable(v))).Where(p => p.Value is not null).Select(p => $"{p.Name}={p.Value}"));
+        string detail = "memserve bench" + (env.Length > 0 ? " with " + env : "");
+        return memserve.Isa != "unknown"
+            ? new EngineInfo("memserve", memserve.Isa, detail)
+            : new EngineInfo("memserve", CpuKernels.Name + "?", detail + "; bench printed no isa, the anchor's own process resolves " + CpuKernels.Description);
     }
 
     private static string EnsureGguf(ModelConfig config, WeightFormat format, string shape, string dir, bool reuse, TextWriter progress)

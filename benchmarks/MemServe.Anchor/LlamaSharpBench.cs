@@ -19,16 +19,18 @@ internal sealed class LlamaSharpBench : IDisposable
     private readonly LLamaContext _single;
     private readonly Dictionary<int, LLamaContext> _batched = [];
 
-    public LlamaSharpBench(string ggufPath, BenchPlan plan, int vocab)
+    /// <param name="flashAttention">llama.cpp's flash attention: null leaves its default (auto: on where the backend has it).</param>
+    public LlamaSharpBench(string ggufPath, BenchPlan plan, int vocab, bool? flashAttention = null)
     {
         _plan = plan;
         _vocab = vocab;
-        ModelParams single = Params(ggufPath, plan, RoundUp(Math.Max(plan.PromptTokens, plan.GenTokens), 256), 1);
+        ModelParams single = Params(ggufPath, plan, RoundUp(Math.Max(plan.PromptTokens, plan.GenTokens), 256), 1, flashAttention);
         _weights = LLamaWeights.LoadFromFile(single);
         _single = _weights.CreateContext(single);
         foreach (int b in plan.Batches)
         {
-            _batched[b] = _weights.CreateContext(Params(ggufPath, plan, RoundUp(b * (plan.BatchPromptTokens + plan.BatchGenTokens), 256), b));
+            int contextTokens = RoundUp(b * (plan.BatchPromptTokens + plan.BatchGenTokens), 256);
+            _batched[b] = _weights.CreateContext(Params(ggufPath, plan, contextTokens, b, flashAttention));
         }
     }
 
@@ -138,8 +140,9 @@ internal sealed class LlamaSharpBench : IDisposable
         context.NativeHandle.Synchronize();
     }
 
-    private static ModelParams Params(string path, BenchPlan plan, int contextTokens, int sequences) => new(path)
+    private static ModelParams Params(string path, BenchPlan plan, int contextTokens, int sequences, bool? flashAttention) => new(path)
     {
+        FlashAttention = flashAttention,
         ContextSize = (uint)contextTokens,
         BatchSize = MaxBatchTokens,
         UBatchSize = MaxBatchTokens,
