@@ -10,7 +10,7 @@ namespace MemServe.Anchor;
 /// (timed repetitions per round); <c>--memserve PATH</c> (memserve.dll), <c>--llama-avx avx512|avx2|avx|noavx</c>,
 /// <c>--gguf FILE</c> (use an existing file instead of writing one), <c>--verbose</c> (llama.cpp's log),
 /// <c>--max-load L</c> / <c>--max-wait 600</c> (wait for a quieter host before each engine's round),
-/// <c>--flash-attn auto|on|off</c> (llama.cpp's; default auto).
+/// <c>--flash-attn auto|on|off</c> (llama.cpp's; default auto), <c>--kv-unified on|off</c> (default off).
 /// </summary>
 internal sealed class AnchorOptions
 {
@@ -30,6 +30,8 @@ internal sealed class AnchorOptions
     public int MaxWaitSeconds { get; private set; } = 600;
     /// <summary>llama.cpp's flash attention: null = its default (auto).</summary>
     public bool? FlashAttention { get; private set; }
+    /// <summary>llama.cpp's unified KV buffer across sequences (default off: one per sequence).</summary>
+    public bool KvUnified { get; private set; }
     public BenchPlan Plan { get; private set; } = new(2, 512, 128, [16], 128, 64, 1);
 
     public static AnchorOptions Parse(string[] args)
@@ -63,6 +65,14 @@ internal sealed class AnchorOptions
                 case "--llama-avx": o.LlamaAvx = Value(); break;
                 case "--max-load": o.MaxLoad = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--max-wait": o.MaxWaitSeconds = Int(); break;
+                case "--kv-unified":
+                    o.KvUnified = Value() switch
+                    {
+                        "on" => true,
+                        "off" => false,
+                        string v => throw new ArgumentException($"--kv-unified must be on or off, got '{v}'"),
+                    };
+                    break;
                 case "--flash-attn":
                     o.FlashAttention = Value() switch
                     {
@@ -87,6 +97,6 @@ internal sealed class AnchorOptions
         "usage: memserve-anchor --shape S|M|L --dtype f32|f16|bf16|q8 [--rounds 3] [--threads 2] [--interleave] [--json] [--keep-gguf DIR]\n" +
         "       [--prompt 512] [--gen 128] [--batch 16] [--batch-prompt 128] [--batch-gen 64] [--runs 1] [--memserve memserve.dll]\n" +
         "       [--llama-avx avx512|avx2|avx|noavx] [--gguf FILE] [--verbose] [--max-load L] [--max-wait 600]\n" +
-        "       [--flash-attn auto|on|off]\n" +
+        "       [--flash-attn auto|on|off] [--kv-unified on|off]\n" +
         "       memserve-anchor --self-check";
 }

@@ -29,8 +29,8 @@ internal static class AnchorRun
             if (memserve is not null) report.Describe(DescribeMemServe(memserve));
             string flash = o.FlashAttention switch { true => "on", false => "off", null => "auto" };
             report.Describe(new EngineInfo("llamasharp", LlamaSharpEngine.Isa(),
-                $"LLamaSharp 0.30.0, flash attention {flash}, llama.cpp system info: {LlamaSharpEngine.SystemInfo()}"));
-            using var llama = new LlamaSharpBench(gguf, o.Plan, config.VocabSize, o.FlashAttention);
+                $"LLamaSharp 0.30.0, flash attention {flash}, KV unified {(o.KvUnified ? "on" : "off")}, llama.cpp system info: {LlamaSharpEngine.SystemInfo()}"));
+            using var llama = new LlamaSharpBench(gguf, o.Plan, config.VocabSize, o.FlashAttention, o.KvUnified);
             void Wait()
             {
                 if (o.MaxLoad is double max) LoadAverage.WaitBelow(max, o.MaxWaitSeconds, progress);

@@ -20,17 +20,19 @@ internal sealed class LlamaSharpBench : IDisposable
     private readonly Dictionary<int, LLamaContext> _batched = [];
 
     /// <param name="flashAttention">llama.cpp's flash attention: null leaves its default (auto: on where the backend has it).</param>
-    public LlamaSharpBench(string ggufPath, BenchPlan plan, int vocab, bool? flashAttention = null)
+    /// <param name="kvUnified">One KV buffer shared by all sequences (LLamaSharp's default) or one per sequence (llama.cpp's
+    /// tools' default, faster for sequences that share no prefix: each attends over its own cells only).</param>
+    public LlamaSharpBench(string ggufPath, BenchPlan plan, int vocab, bool? flashAttention = null, bool kvUnified = false)
     {
         _plan = plan;
         _vocab = vocab;
-        ModelParams single = Params(ggufPath, plan, RoundUp(Math.Max(plan.PromptTokens, plan.GenTokens), 256), 1, flashAttention);
+        ModelParams single = Params(ggufPath, plan, RoundUp(Math.Max(plan.PromptTokens, plan.GenTokens), 256), 1, flashAttention, kvUnified);
         _weights = LLamaWeights.LoadFromFile(single);
         _single = _weights.CreateContext(single);
         foreach (int b in plan.Batches)
         {
-            int contextTokens = RoundUp(b * (plan.BatchPromptTokens + plan.BatchGenTokens), 256);
-            _batched[b] = _weights.CreateContext(Params(ggufPath, plan, contextTokens, b, flashAttention));
+            int contextTokens = RoundUp(b * (plan.BatchPromptTokens + plan.BatchGenTokens + 16), 256);
+            _batched[b] = _weights.CreateContext(Params(ggufPath, plan, contextTokens, b, flashAttention, kvUnified));
         }
     }
 
@@ -140,9 +142,10 @@ internal sealed class LlamaSharpBench : IDisposable
         context.NativeHandle.Synchronize();
     }
 
-    private static ModelParams Params(string path, BenchPlan plan, int contextTokens, int sequences, bool? flashAttention) => new(path)
+    private static ModelParams Params(string path, BenchPlan plan, int contextTokens, int sequences, bool? flashAttention, bool kvUnified) => new(path)
     {
         FlashAttention = flashAttention,
+        KVUnified = kvUnified,
         ContextSize = (uint)contextTokens,
         BatchSize = MaxBatchTokens,
         UBatchSize = MaxBatchTokens,
