@@ -9,7 +9,7 @@ namespace MemServe.Anchor;
 /// <c>--batch 16</c> (comma list; 0 for none), <c>--batch-prompt 128</c>, <c>--batch-gen 64</c>, <c>--runs 1</c>
 /// (timed repetitions per round); <c>--memserve PATH</c> (memserve.dll), <c>--llama-avx avx512|avx2|avx|noavx</c>,
 /// <c>--gguf FILE</c> (use an existing file instead of writing one), <c>--verbose</c> (llama.cpp's log),
-/// <c>--max-load L</c> / <c>--max-wait 600</c> (wait for a quieter host before each engine's round),
+/// <c>--max-load L</c>, <c>--min-idle F</c> (CPUs idle over 3 s), <c>--max-wait 600</c> (wait for a quieter host before each engine's round),
 /// <c>--flash-attn auto|on|off</c> (llama.cpp's; default auto), <c>--kv-unified on|off</c> (default off).
 /// </summary>
 internal sealed class AnchorOptions
@@ -28,6 +28,8 @@ internal sealed class AnchorOptions
     /// <summary>Before each engine's round, wait (up to <see cref="MaxWaitSeconds"/>) for the 1-minute load average to fall to this.</summary>
     public double? MaxLoad { get; private set; }
     public int MaxWaitSeconds { get; private set; } = 600;
+    /// <summary>Before each engine's round, wait (up to <see cref="MaxWaitSeconds"/>) until the CPUs were this idle for 3 s.</summary>
+    public double? MinIdle { get; private set; }
     /// <summary>llama.cpp's flash attention: null = its default (auto).</summary>
     public bool? FlashAttention { get; private set; }
     /// <summary>llama.cpp's unified KV buffer across sequences (default off: one per sequence).</summary>
@@ -65,6 +67,7 @@ internal sealed class AnchorOptions
                 case "--llama-avx": o.LlamaAvx = Value(); break;
                 case "--max-load": o.MaxLoad = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--max-wait": o.MaxWaitSeconds = Int(); break;
+                case "--min-idle": o.MinIdle = double.Parse(Value(), CultureInfo.InvariantCulture); break;
                 case "--kv-unified":
                     o.KvUnified = Value() switch
                     {
@@ -96,7 +99,7 @@ internal sealed class AnchorOptions
     public const string Usage =
         "usage: memserve-anchor --shape S|M|L --dtype f32|f16|bf16|q8 [--rounds 3] [--threads 2] [--interleave] [--json] [--keep-gguf DIR]\n" +
         "       [--prompt 512] [--gen 128] [--batch 16] [--batch-prompt 128] [--batch-gen 64] [--runs 1] [--memserve memserve.dll]\n" +
-        "       [--llama-avx avx512|avx2|avx|noavx] [--gguf FILE] [--verbose] [--max-load L] [--max-wait 600]\n" +
+        "       [--llama-avx avx512|avx2|avx|noavx] [--gguf FILE] [--verbose] [--max-load L] [--min-idle 0.9] [--max-wait 600]\n" +
         "       [--flash-attn auto|on|off] [--kv-unified on|off]\n" +
         "       memserve-anchor --self-check";
 }

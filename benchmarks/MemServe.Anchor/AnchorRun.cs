@@ -34,6 +34,7 @@ internal static class AnchorRun
             void Wait()
             {
                 if (o.MaxLoad is double max) LoadAverage.WaitBelow(max, o.MaxWaitSeconds, progress);
+                if (o.MinIdle is double idle) LoadAverage.WaitQuiet(idle, o.MaxWaitSeconds, progress);
             }
             for (int round = 1; round <= o.Rounds; round++)
             {
