@@ -30,7 +30,7 @@ internal static class LlamaSharpEngine
             "noavx" or "none" => AvxLevel.None,
             _ => throw new ArgumentException($"--llama-avx must be avx512, avx2, avx or noavx, got '{avx}'"),
         };
-        NativeLibraryConfig.All.WithAvx(level).WithAutoFallback(false);
+        NativeLibraryConfig.All.WithCuda(false).WithVulkan(false).WithAvx(level); // the loaded variant is reported (Isa), fallback included
     }
 
     /// <summary>The loaded variant's folder name (loads the library if needed).</summary>
