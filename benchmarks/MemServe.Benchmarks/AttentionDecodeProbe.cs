@@ -15,8 +15,8 @@ internal static unsafe class AttentionDecodeProbe
 {
     public static void Run(string[] args)
     {
-        // Kernels JIT-compiled before KernelIsa's static constructor runs read its flags as memory, not constants.
-        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(KernelIsa).TypeHandle);
+        // Kernels JIT-compiled before CpuKernels is initialized read its path as memory, not a constant.
+        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(CpuKernels).TypeHandle);
         int context = args.Length > 0 ? int.Parse(args[0]) : 1024;
         int heads = args.Length > 1 ? int.Parse(args[1]) : 9, kvHeads = args.Length > 2 ? int.Parse(args[2]) : 3;
         int seqs = args.Length > 3 ? int.Parse(args[3]) : 8, rounds = args.Length > 4 ? int.Parse(args[4]) : 15;

@@ -12,8 +12,8 @@ internal static unsafe class AttentionProbe
 {
     public static void Run(string[] args)
     {
-        // Kernels JIT-compiled before KernelIsa's static constructor runs read its flags as memory, not constants.
-        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(KernelIsa).TypeHandle);
+        // Kernels JIT-compiled before CpuKernels is initialized read its path as memory, not a constant.
+        System.Runtime.CompilerServices.RuntimeHelpers.RunClassConstructor(typeof(CpuKernels).TypeHandle);
         int tokens = args.Length > 0 ? int.Parse(args[0]) : 512;
         int heads = args.Length > 1 ? int.Parse(args[1]) : 9, kvHeads = args.Length > 2 ? int.Parse(args[2]) : 3;
         int rounds = args.Length > 3 ? int.Parse(args[3]) : 7;

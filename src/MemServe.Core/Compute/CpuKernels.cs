@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
@@ -41,9 +40,6 @@ public static class CpuKernels
         Path = path;
         Forced = forced;
         Error = error;
-        // The kernels branch on KernelIsa's read-only flags, which the JIT folds into constants only in code compiled after
-        // that class is initialized: initialize it now, before any kernel is compiled.
-        RuntimeHelpers.RunClassConstructor(typeof(KernelIsa).TypeHandle);
     }
 
     private static void Choose(string? forced, out CpuKernelPath path, out bool isForced, out string? error)
@@ -71,7 +67,8 @@ public static class CpuKernels
     /// <summary>The widest path this CPU and runtime allow.</summary>
     public static CpuKernelPath Best { get; }
 
-    /// <summary>The path every kernel of this process runs.</summary>
+    /// <summary>The path every kernel of this process runs. Read-only once this class is initialized (the runner and
+    /// <see cref="MatMul"/> read it before any kernel runs), so the JIT folds the kernels' branches on it into constants.</summary>
     public static CpuKernelPath Path { get; }
 
     /// <summary>Whether <see cref="EnvironmentVariable"/> lowered the path below <see cref="Best"/>.</summary>
@@ -138,24 +135,4 @@ public static class CpuKernels
         if (Vector256.IsHardwareAccelerated && Avx2.IsSupported && Fma.IsSupported) return CpuKernelPath.Avx2;
         return CpuKernelPath.Portable;
     }
-}
-
-/// <summary>The chosen path as static read-only flags the JIT folds into constants (kernels branch on these, never on
-/// <see cref="Vector512.IsHardwareAccelerated"/> or an ISA class directly).</summary>
-internal static class KernelIsa
-{
-    /// <summary>The AVX-512 kernels run.</summary>
-    public static readonly bool Avx512 = CpuKernels.Path == CpuKernelPath.Avx512;
-
-    /// <summary>The AVX2 kernels run (not AVX-512).</summary>
-    public static readonly bool Avx2 = CpuKernels.Path == CpuKernelPath.Avx2;
-
-    /// <summary>AVX2 or wider: 256-bit x86 instructions (Avx, Avx2, Fma) may be used.</summary>
-    public static readonly bool AtLeastAvx2 = CpuKernels.Path >= CpuKernelPath.Avx2;
-
-    /// <summary>The portable <see cref="Vector128"/> kernels run.</summary>
-    public static readonly bool Portable = CpuKernels.Path == CpuKernelPath.Portable;
-
-    /// <summary>256-bit <c>vpdpbusd</c> is used for int8 dot products.</summary>
-    public static readonly bool Vnni = CpuKernels.Int8DotProduct;
 }

@@ -16,7 +16,7 @@ internal static unsafe class FourTokenTiles
         int i = 0;
         Vector512<float> a00 = default, a01 = default, a10 = default, a11 = default;
         Vector512<float> a20 = default, a21 = default, a30 = default, a31 = default;
-        if (KernelIsa.Avx512)
+        if (CpuKernels.Path == CpuKernelPath.Avx512)
         {
             for (; i + 16 <= n; i += 16)
             {

@@ -20,7 +20,7 @@ internal static unsafe class GemvKernels
         byte* w1 = w + rowBytes, w2 = w1 + rowBytes, w3 = w2 + rowBytes;
         int i = 0;
         Vector512<float> a0 = default, a1 = default, a2 = default, a3 = default;
-        if (KernelIsa.Avx512)
+        if (CpuKernels.Path == CpuKernelPath.Avx512)
         {
             // Software prefetch of the next 4 rows at the same offset: the hardware prefetcher alone left BF16/F16
             // GEMVs well below the read bandwidth (interleaved A/B on S and M layer matrices: 1.2–1.8× with it).
@@ -63,7 +63,7 @@ internal static unsafe class GemvKernels
     {
         int i = 0;
         Vector512<float> a = default;
-        if (KernelIsa.Avx512)
+        if (CpuKernels.Path == CpuKernelPath.Avx512)
         {
             for (; i + 16 <= n; i += 16) a = Vector512.FusedMultiplyAdd(L.Load512(w, i), Vector512.Load(x + i), a);
         }

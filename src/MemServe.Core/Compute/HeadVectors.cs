@@ -13,10 +13,10 @@ internal static unsafe class HeadVectors
 {
     /// <summary>Σ a[i]·b[i] over <paramref name="n"/> floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static float Dot(float* a, float* b, int n) =>
-        KernelIsa.Avx512 ? Dot512(a, b, n) : KernelIsa.AtLeastAvx2 ? Dot256(a, b, n) : Dot128(a, b, n);
+    public static float Dot(float* a, float* b, int n) => Dot(a, b, n, CpuKernels.Path);
 
     /// <summary><see cref="Dot(float*, float*, int)"/> on <paramref name="path"/>'s registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static float Dot(float* a, float* b, int n, CpuKernelPath path) => path switch
     {
         CpuKernelPath.Avx512 => Dot512(a, b, n),
@@ -26,14 +26,10 @@ internal static unsafe class HeadVectors
 
     /// <summary>y[i] += alpha · x[i] over <paramref name="n"/> floats.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    public static void MultiplyAdd(float* y, float alpha, float* x, int n)
-    {
-        if (KernelIsa.Avx512) MultiplyAdd512(y, alpha, x, n);
-        else if (KernelIsa.AtLeastAvx2) MultiplyAdd256(y, alpha, x, n);
-        else MultiplyAdd128(y, alpha, x, n);
-    }
+    public static void MultiplyAdd(float* y, float alpha, float* x, int n) => MultiplyAdd(y, alpha, x, n, CpuKernels.Path);
 
     /// <summary><see cref="MultiplyAdd(float*, float, float*, int)"/> on <paramref name="path"/>'s registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void MultiplyAdd(float* y, float alpha, float* x, int n, CpuKernelPath path)
     {
         if (path == CpuKernelPath.Avx512) MultiplyAdd512(y, alpha, x, n);

@@ -44,7 +44,7 @@ internal static unsafe class MatMulKernels
         int rowBlock = WideTile ? Math.Max(4, (int)(RowBlockBytes / rowBytes) & ~3) : Math.Max(1, rowEnd - rowBegin);
         // More than 4 tokens (batched decode, prefill): groups of 8 tokens × 2 rows, so each weight vector is loaded
         // (and widened) once per 8 tokens; the first group of a row block is the one pass that reads it from DRAM.
-        bool wide8 = WideTile && KernelIsa.Avx512 && tokens > 4;
+        bool wide8 = WideTile && CpuKernels.Path == CpuKernelPath.Avx512 && tokens > 4;
         int groups8 = wide8 ? tokens & ~7 : 0;
         int groups = groups8 + ((tokens - groups8) & ~3);
         long elementBytes = rowBytes / n;
@@ -90,7 +90,7 @@ internal static unsafe class MatMulKernels
                 float* x0 = x + (long)tg * xStride;
                 float* y0 = y + (long)tg * yStride;
                 int r = rb;
-                if (WideTile && KernelIsa.Avx512)
+                if (WideTile && CpuKernels.Path == CpuKernelPath.Avx512)
                 {
                     for (; r + 4 <= re; r += 4) FourTokenTiles.Dot4x4<L>(w + r * rowBytes, rowBytes, n, x0, xStride, y0 + r, yStride, tg == 0);
                 }

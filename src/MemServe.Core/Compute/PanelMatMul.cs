@@ -16,13 +16,9 @@ internal static unsafe class PanelMatMul
     /// <summary>
     /// <c>y[t, r] = x[t, :] · W[r, :]</c> for rows [0, <paramref name="rows"/>) of the packed matrix whose first panel
     /// is at <paramref name="panels"/>, for <paramref name="tokens"/> tokens: x read directly for one token, else
-    /// from <paramref name="xp"/>, the packed input of all tokens. y[t · ys + r] receives the result.
+    /// from <paramref name="xp"/>, the packed input of all tokens. y[t · ys + r] receives the result. Runs the kernels of
+    /// <paramref name="path"/> (which this CPU must support).
     /// </summary>
-    public static void Rows<P>(byte* panels, int cols, int rows, float* x, float* xp, int tokens, float* y, int ys)
-        where P : struct, IPanelLoader => Rows<P>(panels, cols, rows, x, xp, tokens, y, ys, CpuKernels.Path);
-
-    /// <summary><see cref="Rows{P}(byte*, int, int, float*, float*, int, float*, int)"/> on the kernels of
-    /// <paramref name="path"/> (which this CPU must support).</summary>
     public static void Rows<P>(byte* panels, int cols, int rows, float* x, float* xp, int tokens, float* y, int ys, CpuKernelPath path)
         where P : struct, IPanelLoader
     {

@@ -8,7 +8,7 @@ namespace MemServe.Compute;
 /// Int8 × int8 micro-kernels for <c>y[t, r] = Σ_b sw[r, b] · sx[t, b] · Σ_i qw[r, 32b + i] · qx[t, 32b + i]</c>
 /// over a range of row-major Q8 weight rows, single-threaded (the runner's copy when weights are not packed). On the
 /// AVX2 and AVX-512 paths each 32-value block is one 256-bit int8 dot product (<see cref="IInt8Dot"/>) of <c>|qx|</c>
-/// and <c>sign(qx) · qw</c>, so both signed operands work: <c>vpdpbusd</c> where <see cref="KernelIsa.Vnni"/>, else
+/// and <c>sign(qx) · qw</c>, so both signed operands work: <c>vpdpbusd</c> where <see cref="CpuKernels.Int8DotProduct"/>, else
 /// <c>vpmaddubsw</c> + <c>vpmaddwd</c>; the int32 block sums are converted and accumulated in FP32 with the product
 /// of the two block scales. Tiles as <see cref="MatMulKernels"/>: 4 tokens × 2 rows, else 1 token × 4 rows (GEMV,
 /// streaming each weight row once). The portable path is <see cref="Q8KernelsPortable"/>; <see cref="DotScalar"/> is
@@ -20,7 +20,7 @@ internal static unsafe class Q8Kernels
     /// (tokens, blocks × 32) int8 and <paramref name="xs"/> (tokens, blocks) scales, from <see cref="Q8Block.QuantizeRow(float*, int, sbyte*, float*)"/>.
     /// Runs the process's path (<see cref="CpuKernels.Path"/>).</summary>
     public static void Rows(in WeightMatrix w, sbyte* xq, float* xs, int tokens, float* y, int yStride, int rowBegin, int rowEnd) =>
-        Rows(CpuKernels.Path, KernelIsa.Vnni, w, xq, xs, tokens, y, yStride, rowBegin, rowEnd);
+        Rows(CpuKernels.Path, CpuKernels.Int8DotProduct, w, xq, xs, tokens, y, yStride, rowBegin, rowEnd);
 
     /// <summary>As <see cref="Rows(in WeightMatrix, sbyte*, float*, int, float*, int, int, int)"/> on the kernels of
     /// <paramref name="path"/> (which the CPU must support), with <c>vpdpbusd</c> when <paramref name="vnni"/> (needs

@@ -27,7 +27,7 @@ internal unsafe interface IQ8PanelKernel
 /// Int8 × int8 matmul over packed Q8 panels (<see cref="Q8Panels"/>): one token runs the GEMV, one sequential stream
 /// per panel (weights and scales together) prefetched from DRAM; more tokens run tiles of 4 tokens over panel blocks
 /// that stay in L2. The int32 block sums are scaled by the rows' (F16) and the input's block scales into FP32
-/// accumulators. Every <see cref="CpuKernelPath"/> runs it: <c>vpdpbusd</c> where <see cref="KernelIsa.Vnni"/>, else
+/// accumulators. Every <see cref="CpuKernelPath"/> runs it: <c>vpdpbusd</c> where <see cref="CpuKernels.Int8DotProduct"/>, else
 /// <c>vpmaddubsw</c> on the AVX2 and AVX-512 paths, else <see cref="Vector128"/> widening products. Stateless and
 /// thread-safe; callers split the rows over threads by whole panels.
 /// </summary>
@@ -48,7 +48,7 @@ internal static unsafe class Q8PanelKernels
     /// <paramref name="y"/> (tokens, <paramref name="ys"/>). Runs the process's path (<see cref="CpuKernels.Path"/>).
     /// </summary>
     public static void Rows(byte* panels, int cols, int rows, sbyte* xq, float* xs, int* xsum, int tokens, float* y, int ys) =>
-        Rows(CpuKernels.Path, KernelIsa.Vnni, panels, cols, rows, xq, xs, xsum, tokens, y, ys);
+        Rows(CpuKernels.Path, CpuKernels.Int8DotProduct, panels, cols, rows, xq, xs, xsum, tokens, y, ys);
 
     /// <summary>As <see cref="Rows(byte*, int, int, sbyte*, float*, int*, int, float*, int)"/> on the kernels of
     /// <paramref name="path"/> (which the CPU must support), with <c>vpdpbusd</c> when <paramref name="vnni"/> (needs

@@ -76,12 +76,7 @@ internal sealed unsafe class Rope
     /// <summary>Rotates <paramref name="heads"/> consecutive head vectors at <paramref name="x"/> in place with one table row,
     /// in the registers of <see cref="CpuKernels.Path"/> (the same bits as <see cref="ApplyScalar"/>: a multiply, a multiply
     /// and an add or subtract per element, nothing fused).</summary>
-    public static void Apply(float* x, int heads, int headDim, float* cosSin)
-    {
-        if (KernelIsa.Avx512) Apply512(x, heads, headDim, cosSin);
-        else if (KernelIsa.AtLeastAvx2) Apply256(x, heads, headDim, cosSin);
-        else Apply128(x, heads, headDim, cosSin);
-    }
+    public static void Apply(float* x, int heads, int headDim, float* cosSin) => Apply(x, heads, headDim, cosSin, CpuKernels.Path);
 
     /// <summary><see cref="Apply(float*, int, int, float*)"/> on <paramref name="path"/>'s registers.</summary>
     internal static void Apply(float* x, int heads, int headDim, float* cosSin, CpuKernelPath path)

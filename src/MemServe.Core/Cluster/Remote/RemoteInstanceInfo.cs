@@ -49,21 +49,17 @@ public sealed record RemoteInstanceInfo(int ProtocolVersion, string InstanceId, 
         long parameters = r.ReadInt64();
         var dtype = (DType)r.ReadByte();
         long weightBytes = r.ReadInt64();
-        if (version != RemoteProtocol.Version)
-        {
-            // Nothing past the version is read from another protocol; the caller reports the mismatch.
-            return new RemoteInstanceInfo(version, id, role, new ModelInfo(name, ModelConfigLoader.Parse(configJson, generationJson,
-                $"config.json of remote instance {id}"), parameters, dtype, weightBytes), null, null);
-        }
+        ModelConfig config = ModelConfigLoader.Parse(configJson, generationJson, $"config.json of remote instance {id}");
+        var model = new ModelInfo(name, config, parameters, dtype, weightBytes);
+        // Nothing past the model is read from another protocol version; the caller reports the mismatch.
+        if (version != RemoteProtocol.Version) return new RemoteInstanceInfo(version, id, role, model, null, null);
         var kernelPath = (Compute.CpuKernelPath)r.ReadByte();
         if (!Enum.IsDefined(kernelPath)) RemoteThrowHelper.ThrowProtocol($"unknown CPU kernel path {(int)kernelPath}");
         string kernelDescription = r.ReadString() ?? "";
         string? tokenizer = r.ReadString();
         string? tokenizerConfig = r.ReadString();
         r.EnsureEnd();
-        ModelConfig config = ModelConfigLoader.Parse(configJson, generationJson, $"config.json of remote instance {id}");
-        return new RemoteInstanceInfo(version, id, role,
-            new ModelInfo(name, config, parameters, dtype, weightBytes) { KernelPath = kernelPath, KernelDescription = kernelDescription },
+        return new RemoteInstanceInfo(version, id, role, model with { KernelPath = kernelPath, KernelDescription = kernelDescription },
             tokenizer, tokenizerConfig);
     }
 }
