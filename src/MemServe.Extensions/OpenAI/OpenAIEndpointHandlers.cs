@@ -2,6 +2,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using MemServe.Chat;
+using MemServe.Chat.Tools;
 using MemServe.Engine;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
@@ -56,8 +57,12 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
         {
             ChatCompletionRequest body = await ReadAsync(context, OpenAIJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
             CheckModel(body.Model, loaded.Engine);
-            GenerationRequest request = OpenAIRequestMapper.ToGenerationRequest(body, () => loaded.ChatTemplate);
-            await GenerateAsync(context, loaded, request, body, chat: true, MemServeMetricNames.ChatOperation).ConfigureAwait(false);
+            MappedChatRequest mapped = OpenAIRequestMapper.ToChatRequest(body, () => loaded.ChatTemplate);
+            ToolCallStreamParser? tools = mapped.Tools?.CreateParser();
+            if (tools is null)
+                await GenerateAsync(context, loaded, mapped.Request, body, chat: true, MemServeMetricNames.ChatOperation).ConfigureAwait(false);
+            else
+                await ToolCallResponder.GenerateAsync(context, loaded, mapped.Request, body, tools).ConfigureAwait(false);
         });
 
     private static async Task GenerateAsync(HttpContext context, MemServeLoadedEngine loaded, GenerationRequest request, SamplingRequest body,
@@ -147,7 +152,7 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
         }
     }
 
-    private static OpenAIException? ToOpenAIException(Exception ex) => ex switch
+    internal static OpenAIException? ToOpenAIException(Exception ex) => ex switch
     {
         OpenAIException openAI => openAI,
         JsonException json => new OpenAIException(400, "The request body is not valid JSON for this endpoint: " + json.Message,

@@ -37,13 +37,21 @@ internal static class OpenAIRequestMapper
     }
 
     /// <summary>The request of a chat body, its messages rendered with <paramref name="template"/>.</summary>
-    public static GenerationRequest ToGenerationRequest(ChatCompletionRequest body, Func<ChatTemplate> template)
+    public static GenerationRequest ToGenerationRequest(ChatCompletionRequest body, Func<ChatTemplate> template) =>
+        ToChatRequest(body, template).Request;
+
+    /// <summary>
+    /// The request of a chat body and its tool plan (see <see cref="OpenAIToolMapper"/>): messages, tool calls and tool
+    /// results rendered with <paramref name="template"/>, its <c>tools</c> variable set when tools are offered, and
+    /// for a forced call the grammar applied through <see cref="ToolCallConstraint.Apply"/>.
+    /// </summary>
+    public static MappedChatRequest ToChatRequest(ChatCompletionRequest body, Func<ChatTemplate> template)
     {
         if (body.Logprobs == true) throw OpenAIException.BadRequest("logprobs is not supported.", "logprobs");
-        if (body.Tools.ValueKind == JsonValueKind.Array && body.Tools.GetArrayLength() > 0)
-            throw OpenAIException.BadRequest("tools are not supported.", "tools");
+        OpenAIToolMapper.RefuseLegacy(body);
         if (body.Messages is not { Count: > 0 } messages) throw OpenAIException.BadRequest("messages must contain at least one message.", "messages");
         var turns = new List<ChatMessage>(messages.Count);
+        var callNames = new Dictionary<string, string>(StringComparer.Ordinal);
         for (int i = 0; i < messages.Count; i++)
         {
             ChatMessageRequest message = messages[i];
@@ -53,10 +61,19 @@ internal static class OpenAIRequestMapper
                 "user" or "assistant" or "tool" => message.Role,
                 _ => throw OpenAIException.BadRequest($"messages[{i}].role '{message.Role}' is not one of system, developer, user, assistant, tool.", $"messages[{i}].role"),
             };
-            turns.Add(new ChatMessage(role, Content(message.Content, i)));
+            Dictionary<string, object?>? extra = OpenAIToolMapper.MessageExtra(message, i, role, callNames);
+            string? content = Content(message.Content, i);
+            // Templates concatenate content; an assistant turn that only calls tools reads as empty text.
+            if (content is null && extra?.ContainsKey("tool_calls") == true) content = "";
+            turns.Add(new ChatMessage(role, content) { Extra = extra });
         }
+        ChatTemplate chatTemplate = template();
+        ChatToolPlan? tools = OpenAIToolMapper.Plan(body, chatTemplate, out List<JsonElement>? toolsVariable);
+        Dictionary<string, object?>? variables = toolsVariable is null ? null : new() { ["tools"] = toolsVariable };
         GenerationRequest request = Common(body, body.MaxCompletionTokens ?? body.MaxTokens ?? new GenerationRequest().MaxTokens);
-        return request with { Prompt = template().Render(turns, addGenerationPrompt: true), AddSpecialTokens = false };
+        request = request with { Prompt = chatTemplate.Render(turns, addGenerationPrompt: true, variables), AddSpecialTokens = false };
+        if (tools?.ForcedGrammar is { } grammar) request = ToolCallConstraint.Apply(request, grammar);
+        return new MappedChatRequest(request, tools);
     }
 
     private static GenerationRequest Common(SamplingRequest body, int maxTokens)

@@ -23,6 +23,10 @@ internal sealed class ChatCompletionRequest : SamplingRequest
     public int? MaxCompletionTokens { get; set; }
     public bool? Logprobs { get; set; }
     public JsonElement Tools { get; set; }
+    public JsonElement ToolChoice { get; set; }
+    public bool? ParallelToolCalls { get; set; }
+    public JsonElement Functions { get; set; }
+    public JsonElement FunctionCall { get; set; }
 }
 
 /// <summary>One message of a chat request; <see cref="Content"/> is a string or an array of text parts.</summary>
@@ -30,6 +34,10 @@ internal sealed class ChatMessageRequest
 {
     public string? Role { get; set; }
     public JsonElement Content { get; set; }
+    public JsonElement ToolCalls { get; set; }
+    public JsonElement ToolCallId { get; set; }
+    public JsonElement Name { get; set; }
+    public JsonElement FunctionCall { get; set; }
 }
 
 /// <summary><c>stream_options</c>.</summary>

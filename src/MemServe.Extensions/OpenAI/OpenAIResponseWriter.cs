@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.Text.Json;
+using MemServe.Chat.Tools;
 using MemServe.Engine;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Http.Features;
@@ -37,8 +38,15 @@ internal sealed class OpenAIResponseWriter : IDisposable
     }
 
     /// <summary>Writes the whole (non-streamed) response body.</summary>
-    public async Task WriteResponseAsync(string text, FinishReason reason, GenerationUsage usage, CancellationToken cancellationToken)
+    public Task WriteResponseAsync(string text, FinishReason reason, GenerationUsage usage, CancellationToken cancellationToken) =>
+        WriteResponseAsync(text, toolCalls: null, reason, usage, cancellationToken);
+
+    /// <summary>Writes the whole (non-streamed) response body; with <paramref name="toolCalls"/>, the chat message carries
+    /// them as <c>tool_calls</c>, its content is null when empty and the finish reason is <c>tool_calls</c>.</summary>
+    public async Task WriteResponseAsync(string text, IReadOnlyList<ToolCall>? toolCalls, FinishReason reason, GenerationUsage usage,
+        CancellationToken cancellationToken)
     {
+        bool calls = toolCalls is { Count: > 0 };
         _response.ContentType = "application/json";
         WriteHeader(_chat ? "chat.completion" : "text_completion");
         _json.WriteStartArray("choices");
@@ -48,7 +56,14 @@ internal sealed class OpenAIResponseWriter : IDisposable
         {
             _json.WriteStartObject("message");
             _json.WriteString("role", "assistant");
-            _json.WriteString("content", text);
+            if (calls && text.Length == 0) _json.WriteNull("content");
+            else _json.WriteString("content", text);
+            if (calls)
+            {
+                _json.WriteStartArray("tool_calls");
+                foreach (ToolCall call in toolCalls!) WriteToolCall(call, index: null);
+                _json.WriteEndArray();
+            }
             _json.WriteEndObject();
         }
         else
@@ -56,7 +71,7 @@ internal sealed class OpenAIResponseWriter : IDisposable
             _json.WriteString("text", text);
         }
         _json.WriteNull("logprobs");
-        _json.WriteString("finish_reason", FinishReasonText(reason));
+        _json.WriteString("finish_reason", FinishReasonText(reason, calls));
         _json.WriteEndObject();
         _json.WriteEndArray();
         WriteUsage(usage);
@@ -74,7 +89,12 @@ internal sealed class OpenAIResponseWriter : IDisposable
     }
 
     /// <summary>Writes one chunk carrying <paramref name="text"/> and, on the last, the finish reason.</summary>
-    public ValueTask<FlushResult> WriteChunkAsync(string text, FinishReason? reason, bool includeUsage, CancellationToken cancellationToken)
+    public ValueTask<FlushResult> WriteChunkAsync(string text, FinishReason? reason, bool includeUsage, CancellationToken cancellationToken) =>
+        WriteChunkAsync(text, reason, toolCalls: false, includeUsage, cancellationToken);
+
+    /// <summary>Like <see cref="WriteChunkAsync(string, FinishReason?, bool, CancellationToken)"/>; <paramref name="toolCalls"/>
+    /// makes the finish reason <c>tool_calls</c> (the response called tools).</summary>
+    public ValueTask<FlushResult> WriteChunkAsync(string text, FinishReason? reason, bool toolCalls, bool includeUsage, CancellationToken cancellationToken)
     {
         BeginEvent();
         WriteHeader(_chat ? "chat.completion.chunk" : "text_completion");
@@ -94,8 +114,33 @@ internal sealed class OpenAIResponseWriter : IDisposable
             _json.WriteString("text", text);
         }
         _json.WriteNull("logprobs");
-        if (reason is { } r) _json.WriteString("finish_reason", FinishReasonText(r));
+        if (reason is { } r) _json.WriteString("finish_reason", FinishReasonText(r, toolCalls));
         else _json.WriteNull("finish_reason");
+        _json.WriteEndObject();
+        _json.WriteEndArray();
+        if (includeUsage) _json.WriteNull("usage");
+        _json.WriteEndObject();
+        return EndEventAsync(cancellationToken);
+    }
+
+    /// <summary>Writes one chat chunk whose delta is the whole call <paramref name="call"/>, the
+    /// <paramref name="index"/>-th of the response: <c>tool_calls[{index, id, type, function: {name, arguments}}]</c>.</summary>
+    public ValueTask<FlushResult> WriteToolCallChunkAsync(ToolCall call, int index, bool includeUsage, CancellationToken cancellationToken)
+    {
+        BeginEvent();
+        WriteHeader("chat.completion.chunk");
+        _json.WriteStartArray("choices");
+        _json.WriteStartObject();
+        _json.WriteNumber("index", 0);
+        _json.WriteStartObject("delta");
+        if (!_roleSent) _json.WriteString("role", "assistant");
+        _roleSent = true;
+        _json.WriteStartArray("tool_calls");
+        WriteToolCall(call, index);
+        _json.WriteEndArray();
+        _json.WriteEndObject();
+        _json.WriteNull("logprobs");
+        _json.WriteNull("finish_reason");
         _json.WriteEndObject();
         _json.WriteEndArray();
         if (includeUsage) _json.WriteNull("usage");
@@ -166,5 +211,19 @@ internal sealed class OpenAIResponseWriter : IDisposable
         _json.WriteEndObject();
     }
 
-    private static string FinishReasonText(FinishReason reason) => reason == FinishReason.Length ? "length" : "stop";
+    private void WriteToolCall(ToolCall call, int? index)
+    {
+        _json.WriteStartObject();
+        if (index is { } i) _json.WriteNumber("index", i);
+        _json.WriteString("id", call.Id);
+        _json.WriteString("type", "function");
+        _json.WriteStartObject("function");
+        _json.WriteString("name", call.Name);
+        _json.WriteString("arguments", call.ArgumentsJson);
+        _json.WriteEndObject();
+        _json.WriteEndObject();
+    }
+
+    private static string FinishReasonText(FinishReason reason, bool toolCalls = false) =>
+        toolCalls ? "tool_calls" : reason == FinishReason.Length ? "length" : "stop";
 }
