@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using System.Text;
 using MemServe.Chat;
+using MemServe.Chat.Tools;
 using MemServe.Engine;
 using MemServe.Sampling;
 using Microsoft.Extensions.AI;
@@ -54,21 +55,27 @@ public sealed class MemServeChatClient : IChatClient
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         CancellationToken cancellationToken = default)
     {
-        GenerationRequest request = CreateRequest(messages, options);
+        GenerationRequest request = CreateRequest(messages, options, out ChatToolMapping.Plan? tools);
         DateTimeOffset created = _timeProvider.GetUtcNow();
+        ToolCallStreamParser? parser = tools?.CreateParser();
+        var calls = new List<ToolCall>();
         var text = new StringBuilder();
         await foreach (GenerationUpdate update in Generate(request, cancellationToken).ConfigureAwait(false))
         {
-            text.Append(update.TextDelta);
+            text.Append(parser is null ? update.TextDelta : parser.Push(update.TextDelta, calls));
             if (update is { FinishReason: { } reason, Usage: { } usage })
             {
+                if (parser is not null) text.Append(parser.Finish(calls));
                 string id = NewId();
-                return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()) { MessageId = id })
+                var contents = new List<AIContent>(1 + calls.Count);
+                if (text.Length > 0 || calls.Count == 0) contents.Add(new TextContent(text.ToString()));
+                foreach (ToolCall call in calls) contents.Add(ChatToolMapping.ToContent(call));
+                return new ChatResponse(new ChatMessage(ChatRole.Assistant, contents) { MessageId = id })
                 {
                     ResponseId = id,
                     ModelId = _engine.ModelInfo.Name,
                     CreatedAt = created,
-                    FinishReason = ToFinishReason(reason),
+                    FinishReason = calls.Count > 0 ? ChatFinishReason.ToolCalls : ToFinishReason(reason),
                     Usage = ToUsage(usage),
                 };
             }
@@ -80,21 +87,31 @@ public sealed class MemServeChatClient : IChatClient
     public async IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null,
         [EnumeratorCancellation] CancellationToken cancellationToken = default)
     {
-        GenerationRequest request = CreateRequest(messages, options);
+        GenerationRequest request = CreateRequest(messages, options, out ChatToolMapping.Plan? tools);
         DateTimeOffset created = _timeProvider.GetUtcNow();
         string id = NewId();
+        ToolCallStreamParser? parser = tools?.CreateParser();
+        var calls = new List<ToolCall>();
+        int sent = 0;
         await foreach (GenerationUpdate update in Generate(request, cancellationToken).ConfigureAwait(false))
         {
+            string text = parser is null ? update.TextDelta : parser.Push(update.TextDelta, calls);
             if (update is { FinishReason: { } reason, Usage: { } usage })
             {
-                var contents = new List<AIContent>(2);
-                if (update.TextDelta.Length > 0) contents.Add(new TextContent(update.TextDelta));
+                if (parser is not null) text += parser.Finish(calls);
+                var contents = new List<AIContent>(2 + calls.Count - sent);
+                if (text.Length > 0) contents.Add(new TextContent(text));
+                for (; sent < calls.Count; sent++) contents.Add(ChatToolMapping.ToContent(calls[sent]));
                 contents.Add(new UsageContent(ToUsage(usage)));
-                yield return Update(new ChatResponseUpdate(ChatRole.Assistant, contents) { FinishReason = ToFinishReason(reason) }, id, created);
+                ChatFinishReason finish = calls.Count > 0 ? ChatFinishReason.ToolCalls : ToFinishReason(reason);
+                yield return Update(new ChatResponseUpdate(ChatRole.Assistant, contents) { FinishReason = finish }, id, created);
             }
-            else if (update.TextDelta.Length > 0)
+            else if (text.Length > 0 || sent < calls.Count)
             {
-                yield return Update(new ChatResponseUpdate(ChatRole.Assistant, update.TextDelta), id, created);
+                var contents = new List<AIContent>(1 + calls.Count - sent);
+                if (text.Length > 0) contents.Add(new TextContent(text));
+                for (; sent < calls.Count; sent++) contents.Add(ChatToolMapping.ToContent(calls[sent]));
+                yield return Update(new ChatResponseUpdate(ChatRole.Assistant, contents), id, created);
             }
         }
     }
@@ -127,14 +144,15 @@ public sealed class MemServeChatClient : IChatClient
         return update;
     }
 
-    private GenerationRequest CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options)
+    private GenerationRequest CreateRequest(IEnumerable<ChatMessage> messages, ChatOptions? options, out ChatToolMapping.Plan? tools)
     {
         ArgumentNullException.ThrowIfNull(messages);
         var turns = new List<TemplateMessage>();
         if (!string.IsNullOrEmpty(options?.Instructions)) turns.Add(new TemplateMessage("system", options.Instructions));
-        foreach (ChatMessage message in messages) turns.Add(new TemplateMessage(message.Role.Value, message.Text));
+        var callNames = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (ChatMessage message in messages) ChatToolMapping.AddTurns(message, turns, callNames);
         if (turns.Count == 0) throw new ArgumentException("At least one message is required.", nameof(messages));
-        if (options?.Tools is { Count: > 0 }) throw new NotSupportedException("MemServe does not support tool calling.");
+        tools = ChatToolMapping.Create(options, _template);
 
         GenerationRequest request = options?.RawRepresentationFactory?.Invoke(this) switch
         {
@@ -160,7 +178,9 @@ public sealed class MemServeChatClient : IChatClient
                 StopStrings = options.StopSequences is { Count: > 0 } stops ? [.. stops] : request.StopStrings,
             };
         }
-        return request with { Prompt = _template.Render(turns, addGenerationPrompt: true), AddSpecialTokens = false, Sampling = s };
+        Dictionary<string, object?>? variables = tools?.ToolsVariable is { } toolList ? new() { ["tools"] = toolList } : null;
+        request = request with { Prompt = _template.Render(turns, addGenerationPrompt: true, variables), AddSpecialTokens = false, Sampling = s };
+        return tools?.ForcedGrammar is { } grammar ? ToolCallConstraint.Apply(request, grammar) : request;
     }
 
     private static ChatFinishReason ToFinishReason(FinishReason reason) =>
