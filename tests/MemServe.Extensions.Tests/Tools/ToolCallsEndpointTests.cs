@@ -1,0 +1,156 @@
+using System.ClientModel;
+using System.Net;
+using System.Net.Http.Json;
+using System.Text;
+using System.Text.Json;
+using MemServe.Extensions.OpenAI;
+using OpenAI.Chat;
+using TemplateMessage = MemServe.Chat.ChatMessage;
+
+namespace MemServe.Extensions.Tools;
+
+/// <summary>
+/// <c>tools</c>, <c>tool_choice</c> and tool messages on <c>/v1/chat/completions</c> through the official OpenAI .NET
+/// client, on a server whose model folder carries Qwen3's real template. The prompt the server rendered is checked
+/// through its token count against the template rendered directly (the reference).
+/// </summary>
+public sealed class ToolCallsEndpointTests(Qwen3TemplateServer server) : IClassFixture<Qwen3TemplateServer>
+{
+    private const string Schema = """{"type":"object","properties":{"city":{"type":"string"}},"required":["city"]}""";
+    private static readonly ChatTool s_weather = ChatTool.CreateFunctionTool("get_weather", "Current weather", BinaryData.FromString(Schema));
+
+    private static ChatMessage[] Conversation() =>
+    [
+        new SystemChatMessage("Be brief."),
+        new UserChatMessage("Weather in Paris?"),
+        new AssistantChatMessage([ChatToolCall.CreateFunctionToolCall("call_1", "get_weather", BinaryData.FromString("""{"city": "Paris"}"""))]),
+        new ToolChatMessage("call_1", "21 C"),
+        new UserChatMessage("And tomorrow?"),
+    ];
+
+    [Fact]
+    public async Task Tools_a_call_and_its_result_are_rendered_through_the_models_template()
+    {
+        ChatClient client = OpenAIClients.Chat(server.Factory);
+
+        ChatCompletion completion = await client.CompleteChatAsync(Conversation(), Options());
+
+        Assert.Equal(Tokens(Reference(withTools: true)), completion.Usage.InputTokenCount);
+        Assert.InRange(completion.Usage.OutputTokenCount, 1, 4);
+    }
+
+    [Fact]
+    public async Task Tool_choice_none_does_not_offer_the_tools()
+    {
+        ChatClient client = OpenAIClients.Chat(server.Factory);
+        ChatCompletionOptions options = Options();
+        options.ToolChoice = ChatToolChoice.CreateNoneChoice();
+
+        ChatCompletion completion = await client.CompleteChatAsync(Conversation(), options);
+
+        Assert.Equal(Tokens(Reference(withTools: false)), completion.Usage.InputTokenCount);
+        Assert.Empty(completion.ToolCalls);
+    }
+
+    [Fact]
+    public async Task Streaming_with_tools_matches_the_whole_response()
+    {
+        ChatClient client = OpenAIClients.Chat(server.Factory);
+        ChatCompletion whole = await client.CompleteChatAsync(Conversation(), Options(maxTokens: 8));
+
+        var text = new StringBuilder();
+        ChatFinishReason? finish = null;
+        int toolUpdates = 0;
+        await foreach (StreamingChatCompletionUpdate update in client.CompleteChatStreamingAsync(Conversation(), Options(maxTokens: 8)))
+        {
+            foreach (ChatMessageContentPart part in update.ContentUpdate) text.Append(part.Text);
+            toolUpdates += update.ToolCallUpdates.Count;
+            finish ??= update.FinishReason;
+        }
+
+        Assert.Equal(whole.Content.Count == 0 ? "" : whole.Content[0].Text, text.ToString());
+        Assert.Equal(whole.FinishReason, finish);
+        Assert.Equal(whole.ToolCalls.Count, toolUpdates);
+    }
+
+    [Fact]
+    public async Task Required_tool_choice_is_refused_until_constrained_decoding_is_connected()
+    {
+        ChatClient client = OpenAIClients.Chat(server.Factory);
+        ChatCompletionOptions options = Options();
+        options.ToolChoice = ChatToolChoice.CreateRequiredChoice();
+
+        ClientResultException error = await Assert.ThrowsAsync<ClientResultException>(() => client.CompleteChatAsync(Conversation(), options));
+
+        Assert.Equal(400, error.Status);
+        Assert.Contains("tool_choice", error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"functions":[{"name":"f","parameters":{}}]}""", "functions")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"function_call":"auto"}""", "function_call")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"function","function":{"name":"g"}}}""", "tool_choice")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tool_choice":"required"}""", "tool_choice")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","strict":true}}]}""", "tools[0].function.strict")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"code_interpreter"}]}""", "tools[0].type")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"bad name"}}]}""", "tools[0].function.name")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","examples":[]}}]}""", "tools[0].function.examples")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"},{"role":"assistant","tool_calls":[{"id":"c","type":"function","function":{"name":"f","arguments":"{oops"}}]}]}""", "messages[1].tool_calls[0].function.arguments")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"},{"role":"tool","content":"21"}]}""", "messages[1].tool_call_id")]
+    public async Task Bad_tool_fields_get_400_naming_the_field(string body, string param)
+    {
+        using HttpClient http = server.Factory.CreateClient();
+
+        using HttpResponseMessage response = await http.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.BadRequest, response.StatusCode);
+        using JsonDocument error = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        Assert.Equal(param, error.RootElement.GetProperty("error").GetProperty("param").GetString());
+    }
+
+    [Fact]
+    public async Task A_tool_result_takes_the_function_name_of_the_call_it_answers()
+    {
+        // Same conversation sent raw with an explicit name on the tool message: the prompt is the same either way.
+        using HttpClient http = server.Factory.CreateClient();
+        string body = """
+            {"messages":[{"role":"user","content":"Weather?"},
+              {"role":"assistant","content":null,"tool_calls":[{"id":"call_9","type":"function","function":{"name":"get_weather","arguments":"{\"city\": \"Oslo\"}"}}]},
+              {"role":"tool","tool_call_id":"call_9","content":[{"type":"text","text":"-3 C"}]}],
+             "tools":[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}],"max_tokens":1}
+            """;
+
+        using HttpResponseMessage response = await http.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using JsonDocument completion = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        JsonElement calls = JsonDocument.Parse("""[{"id":"call_9","type":"function","function":{"name":"get_weather","arguments":{"city":"Oslo"}}}]""").RootElement;
+        JsonElement tools = JsonDocument.Parse("""[{"type":"function","function":{"name":"get_weather","parameters":{"type":"object"}}}]""").RootElement;
+        string reference = ToolTestData.Qwen3Template.Render(
+            [new("user", "Weather?"), new("assistant", "") { Extra = new Dictionary<string, object?> { ["tool_calls"] = calls } }, new("tool", "-3 C")],
+            addGenerationPrompt: true, new Dictionary<string, object?> { ["tools"] = tools });
+        Assert.Equal(Tokens(reference), completion.RootElement.GetProperty("usage").GetProperty("prompt_tokens").GetInt32());
+    }
+
+    private static ChatCompletionOptions Options(int maxTokens = 4) => new() { MaxOutputTokenCount = maxTokens, Temperature = 0, Tools = { s_weather } };
+
+    private static int Tokens(string prompt) => ToolTestData.Tokenizer.Encode(prompt).Length;
+
+    /// <summary>The conversation rendered directly with Qwen3's template: what the server must have rendered.</summary>
+    private static string Reference(bool withTools)
+    {
+        JsonElement calls = JsonDocument.Parse("""[{"id":"call_1","type":"function","function":{"name":"get_weather","arguments":{"city":"Paris"}}}]""").RootElement;
+        List<TemplateMessage> turns =
+        [
+            new("system", "Be brief."),
+            new("user", "Weather in Paris?"),
+            new("assistant", "") { Extra = new Dictionary<string, object?> { ["tool_calls"] = calls } },
+            new("tool", "21 C"),
+            new("user", "And tomorrow?"),
+        ];
+        Dictionary<string, object?>? variables = withTools
+            ? new() { ["tools"] = JsonDocument.Parse("""[{"type":"function","function":{"name":"get_weather","description":"Current weather","parameters":SCHEMA}}]""".Replace("SCHEMA", Schema, StringComparison.Ordinal)).RootElement }
+            : null;
+        return ToolTestData.Qwen3Template.Render(turns, addGenerationPrompt: true, variables);
+    }
+}
