@@ -63,6 +63,8 @@ public sealed class ToolCallStreamParser
         if (_state == State.PassThrough) return delta;
         if (_state == State.Content && _pending.Length == 0 && !_afterCall && delta.IndexOf(_marker[0], StringComparison.Ordinal) < 0) return delta;
         _pending.Append(delta);
+        // A call in progress can only end with '>' (Hermes) or at the end of the output (Llama, Mistral).
+        if (_state == State.Tail || (_state == State.InCall && delta.IndexOf('>', StringComparison.Ordinal) < 0)) return "";
         return Drain(calls, final: false);
     }
 
