@@ -87,6 +87,24 @@ public sealed class ToolCallGrammarTests
         Assert.Equal("get_weather", Assert.Single(calls).Name);
     }
 
+    [Theory]
+    [InlineData(ToolCallFormat.Llama3Json, "{\"name\": \"get_time\", \"parameters\": {}}")]
+    [InlineData(ToolCallFormat.Mistral, "[{\"name\": \"get_time\", \"arguments\": {}}]")]
+    public void The_forced_text_of_each_format_parses_back_as_the_call(ToolCallFormat format, string forced)
+    {
+        // The grammar's literals for a named call with "{}" arguments must be exactly this text.
+        string gbnf = ToolCallGrammar.Build(format, s_tools, forcedName: "get_time", allowMultiple: false, FakeToGbnf);
+        string prefix = forced[..forced.IndexOf("{}", StringComparison.Ordinal)];
+        Assert.Contains(ToolCallGrammar.Literal(prefix.TrimStart('[')), gbnf, StringComparison.Ordinal);
+        var calls = new List<ToolCall>();
+        var parser = new ToolCallStreamParser(format);
+
+        string content = parser.Push(forced, calls) + parser.Finish(calls);
+
+        Assert.Equal("", content);
+        Assert.Equal("get_time", Assert.Single(calls).Name);
+    }
+
     [Fact]
     public void Unknown_forced_name_and_no_tools_are_refused()
     {
