@@ -3,6 +3,7 @@ using MemServe.Extensions;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Exporter;
 using OpenTelemetry.Metrics;
+using OpenTelemetry.Resources;
 
 // A minimal OpenAI-compatible server over one MemServe engine: the embedded default model, or the
 // Hugging Face folder in MemServe:ModelPath (appsettings.json, environment MemServe__ModelPath, or
@@ -12,6 +13,7 @@ WebApplicationBuilder builder = WebApplication.CreateBuilder(args);
 builder.Logging.AddSimpleConsole(console => console.SingleLine = true);
 
 builder.Services.AddMemServe(builder.Configuration.GetSection(MemServeOptions.SectionName)).AddPrometheusMetrics();
+builder.Services.AddOpenTelemetry().ConfigureResource(resource => resource.AddService("memserve"));
 builder.Services.AddHealthChecks().AddMemServeHealthCheck();
 
 // Metrics also go out over OTLP when an endpoint is configured (OTEL_EXPORTER_OTLP_ENDPOINT, the standard variable).
