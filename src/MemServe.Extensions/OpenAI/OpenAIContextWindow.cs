@@ -55,8 +55,8 @@ internal static class OpenAIContextWindow
         if (ids.Length + 1 > contextTokens)
         {
             throw new OpenAIException(400, string.Create(CultureInfo.InvariantCulture,
-                $"This model's maximum context length is {contextTokens} tokens. However, you requested {ids.Length + 1} tokens " +
-                $"({ids.Length} in the {where}, 1 in the completion). Please reduce the length of the {where}."),
+                $"This model's maximum context length is {contextTokens} tokens. However, you requested {ids.Length} tokens in the {where}, " +
+                $"which leaves no room for the completion. Please reduce the length of the {where}."),
                 promptParam, OpenAIException.ContextLengthExceededCode);
         }
         return request with { Prompt = null, PromptTokenIds = ids, MaxTokens = Math.Min(request.MaxTokens, contextTokens - ids.Length) };

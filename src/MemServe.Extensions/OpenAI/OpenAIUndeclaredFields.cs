@@ -22,11 +22,33 @@ internal static class OpenAIUndeclaredFields
         if (body is ChatCompletionRequest chat) Refuse(chat.Messages);
     }
 
-    /// <summary>Refuses the first undeclared field of a message (param <c>messages[i].name</c>).</summary>
+    /// <summary>Refuses the first undeclared field of a message (param <c>messages[i].name</c>) or of one of its
+    /// text content parts (<c>messages[i].content[j].cache_control</c>; parts of other types are refused whole
+    /// by <see cref="OpenAIRequestMapper"/>).</summary>
     public static void Refuse(List<ChatMessageRequest>? messages)
     {
         if (messages is null) return;
-        for (int i = 0; i < messages.Count; i++) Refuse(messages[i]?.UndeclaredFields, $"messages[{i}].");
+        for (int i = 0; i < messages.Count; i++)
+        {
+            if (messages[i] is not { } message) continue;
+            Refuse(message.UndeclaredFields, $"messages[{i}].");
+            if (message.Content.ValueKind != JsonValueKind.Array) continue;
+            int j = 0;
+            foreach (JsonElement part in message.Content.EnumerateArray())
+            {
+                if (part.ValueKind == JsonValueKind.Object && part.TryGetProperty("type", out JsonElement type) && type.ValueEquals("text"))
+                {
+                    foreach (JsonProperty field in part.EnumerateObject())
+                    {
+                        if (field.Name is "type" or "text" || field.Value.ValueKind == JsonValueKind.Null) continue;
+                        string param = $"messages[{i}].content[{j}].{field.Name}";
+                        throw OpenAIException.Unsupported(param,
+                            $"'{param}' is not supported by this server (it would be ignored, so it is refused); remove it from the request.");
+                    }
+                }
+                j++;
+            }
+        }
     }
 
     /// <summary>Refuses the first field of <paramref name="fields"/> that <see cref="IsIgnorable"/> does not

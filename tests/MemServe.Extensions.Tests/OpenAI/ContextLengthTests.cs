@@ -51,7 +51,11 @@ public sealed class ContextLengthTests(SmallContextServer server) : IClassFixtur
         JsonElement error = await PostForErrorAsync(client, "/v1/completions", new { prompt });
 
         Assert.Equal("context_length_exceeded", error.GetProperty("code").GetString());
-        Assert.Contains($"maximum context length is {Context} tokens", error.GetProperty("message").GetString(), StringComparison.Ordinal);
+        Assert.Equal("prompt", error.GetProperty("param").GetString());
+        Assert.Equal(
+            $"This model's maximum context length is {Context} tokens. However, you requested {PromptTokens(prompt)} tokens in the prompt, " +
+            "which leaves no room for the completion. Please reduce the length of the prompt.",
+            error.GetProperty("message").GetString());
     }
 
     [Fact]
