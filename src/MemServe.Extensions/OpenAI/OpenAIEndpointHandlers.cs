@@ -152,7 +152,7 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
         }
     }
 
-    internal static OpenAIException? ToOpenAIException(Exception ex) => ex switch
+    private static OpenAIException? ToOpenAIException(Exception ex) => ex switch
     {
         OpenAIException openAI => openAI,
         JsonException json => new OpenAIException(400, "The request body is not valid JSON for this endpoint: " + json.Message,
