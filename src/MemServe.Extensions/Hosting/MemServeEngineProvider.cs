@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using MemServe.Engine;
 using MemServe.Model;
 using Microsoft.Extensions.Logging;
 
@@ -115,7 +116,9 @@ internal sealed class MemServeEngineProvider : IAsyncDisposable
             catch (Exception ex)
             {
                 _state = MemServeEngineState.Failed;
-                MemServeLog.EngineLoadFailed(_logger, DisplayName, _options.ModelPath ?? DefaultModel.Name, ex);
+                string model = _options.ModelPath ?? DefaultModel.Name;
+                MemServeLog.EngineLoadFailed(_logger, DisplayName, model, $"{ex.Message.ReplaceLineEndings(" ")} ({ex.GetType().Name})");
+                MemServeLog.EngineLoadFailedDetail(_logger, DisplayName, model, ex);
                 throw;
             }
         });
@@ -130,6 +133,9 @@ internal sealed class MemServeEngineProvider : IAsyncDisposable
         _metrics.Register(metered);
         MemServeLog.EngineLoaded(_logger, DisplayName, parts.Engine.ModelInfo.Name, parts.Engine.ModelInfo.ParameterCount,
             Stopwatch.GetElapsedTime(start).TotalMilliseconds);
-        return new MemServeLoadedEngine(metered, parts.ModelDirectory, _timeProvider.GetUtcNow(), parts.SharedWeights);
+        int contextTokens = parts.Engine is LlmEngine single
+            ? single.ContextLimit
+            : Math.Min(parts.Engine.ModelInfo.Config.MaxPositionEmbeddings, _options.MaxContextTokens ?? int.MaxValue);
+        return new MemServeLoadedEngine(metered, parts.ModelDirectory, _timeProvider.GetUtcNow(), parts.SharedWeights, contextTokens);
     }
 }

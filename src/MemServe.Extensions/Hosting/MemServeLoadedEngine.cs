@@ -13,8 +13,12 @@ internal sealed class MemServeLoadedEngine
     /// <param name="modelDirectory">The model folder, or null for the embedded default model.</param>
     /// <param name="loadedAt">When loading finished (the <c>created</c> time of <c>/v1/models</c>).</param>
     /// <param name="sharedWeights">Weights shared by a cluster's in-process instances, disposed by the owner after the engine.</param>
-    public MemServeLoadedEngine(ILlmEngine engine, string? modelDirectory, DateTimeOffset loadedAt, IDisposable? sharedWeights = null)
+    /// <param name="contextTokens">Most tokens (prompt + output) one request may reach; null: the model's
+    /// <c>max_position_embeddings</c>.</param>
+    public MemServeLoadedEngine(ILlmEngine engine, string? modelDirectory, DateTimeOffset loadedAt, IDisposable? sharedWeights = null,
+        int? contextTokens = null)
     {
+        ContextTokens = contextTokens ?? engine.ModelInfo.Config.MaxPositionEmbeddings;
         SharedWeights = sharedWeights;
         Engine = engine;
         ModelDirectory = modelDirectory;
@@ -32,6 +36,10 @@ internal sealed class MemServeLoadedEngine
 
     /// <summary>Weights shared by a cluster's in-process instances (null otherwise); disposed after <see cref="Engine"/>.</summary>
     public IDisposable? SharedWeights { get; }
+
+    /// <summary>Most tokens (prompt + output) one request may reach: the <c>max_model_len</c> of
+    /// <c>/tokenize</c> and the limit of <c>context_length_exceeded</c>.</summary>
+    public int ContextTokens { get; }
 
     /// <summary>When loading finished.</summary>
     public DateTimeOffset LoadedAt { get; }

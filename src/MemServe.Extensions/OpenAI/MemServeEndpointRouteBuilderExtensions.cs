@@ -25,4 +25,23 @@ public static class MemServeEndpointRouteBuilderExtensions
         group.MapPost("/chat/completions", new RequestDelegate(handlers.ChatCompletionsAsync));
         return group;
     }
+
+    /// <summary>
+    /// Maps vLLM's tokenizer endpoints for the engine registered under <paramref name="serviceKey"/>:
+    /// <c>POST {prefix}/tokenize</c> (<c>{model?, prompt | messages, add_special_tokens?, add_generation_prompt?}</c>
+    /// → <c>{count, max_model_len, tokens}</c>; messages are rendered with the model's chat template exactly as
+    /// <c>/v1/chat/completions</c> renders them) and <c>POST {prefix}/detokenize</c> (<c>{model?, tokens}</c> →
+    /// <c>{prompt}</c>; an id outside the vocabulary answers 400 naming its index). The prefix defaults to none,
+    /// as vLLM serves them at the root. Errors follow the OpenAI endpoints'. Returns the route group.
+    /// </summary>
+    public static RouteGroupBuilder MapMemServeTokenizer(this IEndpointRouteBuilder endpoints, string? serviceKey = null, string routePrefix = "")
+    {
+        ArgumentNullException.ThrowIfNull(endpoints);
+        ArgumentNullException.ThrowIfNull(routePrefix);
+        var handlers = new TokenizerEndpointHandlers(new OpenAIEndpointHandlers(serviceKey));
+        RouteGroupBuilder group = endpoints.MapGroup(routePrefix.Length == 0 ? "/" : routePrefix);
+        group.MapPost("/tokenize", new RequestDelegate(handlers.TokenizeAsync));
+        group.MapPost("/detokenize", new RequestDelegate(handlers.DetokenizeAsync));
+        return group;
+    }
 }

@@ -47,8 +47,10 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
         RunAsync(context, async (loaded, provider) =>
         {
             CompletionRequest body = await ReadAsync(context, OpenAIJsonContext.Default.CompletionRequest).ConfigureAwait(false);
+            OpenAIUndeclaredFields.Refuse(body);
             CheckModel(body.Model, loaded.Engine);
             GenerationRequest request = OpenAIRequestMapper.ToGenerationRequest(body);
+            request = OpenAIContextWindow.Fit(request, loaded.Engine.Tokenizer, loaded.ContextTokens, body.MaxTokens, "prompt");
             await GenerateAsync(context, loaded, request, body, chat: false, MemServeMetricNames.TextCompletionOperation).ConfigureAwait(false);
         });
 
@@ -56,13 +58,16 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
         RunAsync(context, async (loaded, provider) =>
         {
             ChatCompletionRequest body = await ReadAsync(context, OpenAIJsonContext.Default.ChatCompletionRequest).ConfigureAwait(false);
+            OpenAIUndeclaredFields.Refuse(body);
             CheckModel(body.Model, loaded.Engine);
             MappedChatRequest mapped = OpenAIRequestMapper.ToChatRequest(body, () => loaded.ChatTemplate);
+            GenerationRequest request = OpenAIContextWindow.Fit(mapped.Request, loaded.Engine.Tokenizer, loaded.ContextTokens,
+                body.MaxCompletionTokens ?? body.MaxTokens, "messages");
             ToolCallStreamParser? tools = mapped.Tools?.CreateParser();
             if (tools is null)
-                await GenerateAsync(context, loaded, mapped.Request, body, chat: true, MemServeMetricNames.ChatOperation).ConfigureAwait(false);
+                await GenerateAsync(context, loaded, request, body, chat: true, MemServeMetricNames.ChatOperation).ConfigureAwait(false);
             else
-                await ToolCallResponder.GenerateAsync(context, loaded, mapped.Request, body, tools).ConfigureAwait(false);
+                await ToolCallResponder.GenerateAsync(context, loaded, request, body, tools).ConfigureAwait(false);
         });
 
     private static async Task GenerateAsync(HttpContext context, MemServeLoadedEngine loaded, GenerationRequest request, SamplingRequest body,
@@ -120,7 +125,8 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
         }
     }
 
-    private async Task RunAsync(HttpContext context, Func<MemServeLoadedEngine, MemServeEngineProvider, Task> handle)
+    /// <summary>Runs <paramref name="handle"/> with the loaded engine and answers its errors in OpenAI's shape.</summary>
+    internal async Task RunAsync(HttpContext context, Func<MemServeLoadedEngine, MemServeEngineProvider, Task> handle)
     {
         CancellationToken aborted = context.RequestAborted;
         MemServeEngineProvider provider = context.RequestServices.GetRequiredKeyedService<MemServeEngineProvider>(serviceKey);
@@ -168,13 +174,13 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
     private static string? ParamOf(string? jsonPath) =>
         jsonPath is { Length: > 2 } path && path.StartsWith("$.", StringComparison.Ordinal) ? path[2..] : null;
 
-    private static async Task<T> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo) where T : class
+    internal static async Task<T> ReadAsync<T>(HttpContext context, JsonTypeInfo<T> typeInfo) where T : class
     {
         T? body = await JsonSerializer.DeserializeAsync(context.Request.Body, typeInfo, context.RequestAborted).ConfigureAwait(false);
         return body ?? throw OpenAIException.BadRequest("The request body must be a JSON object.");
     }
 
-    private static void CheckModel(string? model, ILlmEngine engine)
+    internal static void CheckModel(string? model, ILlmEngine engine)
     {
         if (!string.IsNullOrEmpty(model) && model != engine.ModelInfo.Name)
         {

@@ -35,4 +35,15 @@ internal sealed class OpenAIException : Exception
     public string Type { get; }
 
     public static OpenAIException BadRequest(string message, string? param = null) => new(400, message, param);
+
+    /// <summary>A 400 with code <c>unsupported_parameter</c> for a field this server does not implement (or a
+    /// value of it that it does not); <paramref name="param"/> names the field.</summary>
+    public static OpenAIException Unsupported(string param, string? message = null) =>
+        new(400, message ?? $"'{param}' is not supported by this server; remove it from the request.", param, UnsupportedParameterCode);
+
+    /// <summary>The <c>code</c> of a refused field.</summary>
+    public const string UnsupportedParameterCode = "unsupported_parameter";
+
+    /// <summary>The <c>code</c> of a prompt (plus completion) that does not fit the model's context.</summary>
+    public const string ContextLengthExceededCode = "context_length_exceeded";
 }

@@ -6,4 +6,6 @@ namespace MemServe.Extensions.OpenAI;
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.SnakeCaseLower, ReadCommentHandling = System.Text.Json.JsonCommentHandling.Skip)]
 [JsonSerializable(typeof(CompletionRequest))]
 [JsonSerializable(typeof(ChatCompletionRequest))]
+[JsonSerializable(typeof(TokenizeRequest))]
+[JsonSerializable(typeof(DetokenizeRequest))]
 internal sealed partial class OpenAIJsonContext : JsonSerializerContext;

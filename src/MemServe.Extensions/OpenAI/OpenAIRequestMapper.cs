@@ -18,10 +18,10 @@ internal static class OpenAIRequestMapper
 
     public static GenerationRequest ToGenerationRequest(CompletionRequest body)
     {
-        if (body.Echo == true) throw OpenAIException.BadRequest("echo is not supported.", "echo");
-        if (body.BestOf is > 1) throw OpenAIException.BadRequest("best_of other than 1 is not supported.", "best_of");
-        if (!string.IsNullOrEmpty(body.Suffix)) throw OpenAIException.BadRequest("suffix is not supported.", "suffix");
-        if (body.Logprobs is not null) throw OpenAIException.BadRequest("logprobs is not supported.", "logprobs");
+        if (body.Echo == true) throw OpenAIException.Unsupported("echo");
+        if (body.BestOf is > 1) throw OpenAIException.Unsupported("best_of", "best_of other than 1 is not supported.");
+        if (!string.IsNullOrEmpty(body.Suffix)) throw OpenAIException.Unsupported("suffix");
+        if (body.Logprobs is not null) throw OpenAIException.Unsupported("logprobs");
         GenerationRequest request = Common(body, body.MaxTokens ?? DefaultCompletionMaxTokens);
         JsonElement prompt = body.Prompt;
         if (prompt.ValueKind == JsonValueKind.Array && prompt.GetArrayLength() == 1 && prompt[0].ValueKind is JsonValueKind.String or JsonValueKind.Array)
@@ -47,7 +47,7 @@ internal static class OpenAIRequestMapper
     /// </summary>
     public static MappedChatRequest ToChatRequest(ChatCompletionRequest body, Func<ChatTemplate> template)
     {
-        if (body.Logprobs == true) throw OpenAIException.BadRequest("logprobs is not supported.", "logprobs");
+        if (body.Logprobs == true) throw OpenAIException.Unsupported("logprobs");
         OpenAIToolMapper.RefuseLegacy(body);
         if (body.Messages is not { Count: > 0 } messages) throw OpenAIException.BadRequest("messages must contain at least one message.", "messages");
         var turns = new List<ChatMessage>(messages.Count);
@@ -71,14 +71,14 @@ internal static class OpenAIRequestMapper
         ChatToolPlan? tools = OpenAIToolMapper.Plan(body, chatTemplate, out List<JsonElement>? toolsVariable);
         Dictionary<string, object?>? variables = toolsVariable is null ? null : new() { ["tools"] = toolsVariable };
         GenerationRequest request = Common(body, body.MaxCompletionTokens ?? body.MaxTokens ?? new GenerationRequest().MaxTokens);
-        request = request with { Prompt = chatTemplate.Render(turns, addGenerationPrompt: true, variables), AddSpecialTokens = false };
+        request = request with { Prompt = chatTemplate.Render(turns, body.AddGenerationPrompt, variables), AddSpecialTokens = false };
         if (tools?.ForcedGrammar is { } grammar) request = ToolCallConstraint.Apply(request, grammar);
         return new MappedChatRequest(request, tools);
     }
 
     private static GenerationRequest Common(SamplingRequest body, int maxTokens)
     {
-        if (body.N is { } n && n != 1) throw OpenAIException.BadRequest($"n must be 1 (got {n}); MemServe returns one choice.", "n");
+        if (body.N is { } n && n != 1) throw OpenAIException.Unsupported("n", $"n must be 1 (got {n}); MemServe returns one choice.");
         if (maxTokens < 1) throw OpenAIException.BadRequest($"max_tokens must be at least 1 (got {maxTokens}).", "max_tokens");
         Range(body.Temperature, 0, 2, "temperature");
         if (body.TopP is { } topP && !(topP > 0 && topP <= 1)) throw OpenAIException.BadRequest($"top_p must be in (0, 1] (got {topP}).", "top_p");

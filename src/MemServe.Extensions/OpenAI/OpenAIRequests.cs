@@ -1,10 +1,11 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace MemServe.Extensions.OpenAI;
 
 // Request bodies of the OpenAI-compatible endpoints, read with OpenAIJsonContext (snake_case). Fields
-// MemServe does not use are not declared and so are ignored; unsupported ones are declared so that
-// OpenAIRequestMapper can reject them.
+// MemServe does not declare land in UndeclaredFields and are refused (OpenAIUndeclaredFields, 400
+// unsupported_parameter); declared ones with unsupported values are refused by OpenAIRequestMapper.
 
 /// <summary>Body of <c>POST /v1/completions</c>.</summary>
 internal sealed class CompletionRequest : SamplingRequest
@@ -27,6 +28,7 @@ internal sealed class ChatCompletionRequest : SamplingRequest
     public bool? ParallelToolCalls { get; set; }
     public JsonElement Functions { get; set; }
     public JsonElement FunctionCall { get; set; }
+    public bool AddGenerationPrompt { get; set; } = true;
 }
 
 /// <summary>One message of a chat request; <see cref="Content"/> is a string or an array of text parts.</summary>
@@ -38,12 +40,14 @@ internal sealed class ChatMessageRequest
     public JsonElement ToolCallId { get; set; }
     public JsonElement Name { get; set; }
     public JsonElement FunctionCall { get; set; }
+    [JsonExtensionData] public Dictionary<string, JsonElement>? UndeclaredFields { get; set; }
 }
 
 /// <summary><c>stream_options</c>.</summary>
 internal sealed class StreamOptionsRequest
 {
     public bool? IncludeUsage { get; set; }
+    [JsonExtensionData] public Dictionary<string, JsonElement>? UndeclaredFields { get; set; }
 }
 
 /// <summary>The fields both endpoints share.</summary>
@@ -64,4 +68,5 @@ internal abstract class SamplingRequest
     public bool? IgnoreEos { get; set; }
     public bool Stream { get; set; }
     public StreamOptionsRequest? StreamOptions { get; set; }
+    [JsonExtensionData] public Dictionary<string, JsonElement>? UndeclaredFields { get; set; }
 }
