@@ -31,8 +31,9 @@ public sealed record EmbeddingRequest
     /// Qwen3-Embedding's post-processor appends). Default true.</summary>
     public bool AddSpecialTokens { get; init; } = true;
 
-    /// <summary>When the admission queue is full: wait for room (true, the default) or fail at once with
-    /// <see cref="EngineOverloadedException"/> (false).</summary>
+    /// <summary>When the admission queue is full as the request arrives: wait for room (true, the default) or fail at
+    /// once with <see cref="EngineOverloadedException"/> (false). Either way, once the first input is queued the others
+    /// wait for room (a request may carry more inputs than the queue holds).</summary>
     public bool WaitForAdmission { get; init; } = true;
 
     /// <summary>A request for <paramref name="inputs"/> with default settings.</summary>

@@ -31,7 +31,10 @@ internal static class EngineEmbeddings
             using (cancellationToken.Register(() => AbandonAll(engine, sequences)))
             {
                 for (; admitted < sequences.Length; admitted++)
-                    await engine.AdmitAsync(sequences[admitted], request.WaitForAdmission, cancellationToken).ConfigureAwait(false);
+                {
+                    bool wait = admitted > 0 || request.WaitForAdmission; // only the first input may be refused
+                    await engine.AdmitAsync(sequences[admitted], wait, cancellationToken).ConfigureAwait(false);
+                }
                 for (int i = 0; i < sequences.Length; i++) raw[i] = await sequences[i].Embedding!.Task.ConfigureAwait(false);
             }
         }

@@ -60,6 +60,9 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
             await GenerateAsync(context, loaded, request, body, chat: true, MemServeMetricNames.ChatOperation).ConfigureAwait(false);
         });
 
+    public Task EmbeddingsAsync(HttpContext context) =>
+        RunAsync(context, (loaded, _) => OpenAIEmbeddings.HandleAsync(context, loaded));
+
     private static async Task GenerateAsync(HttpContext context, MemServeLoadedEngine loaded, GenerationRequest request, SamplingRequest body,
         bool chat, string operation)
     {
