@@ -192,4 +192,31 @@ public class EmbeddingEngineTests
         AssertClose(first, second, context: "from the cache");
         AssertClose(Reference("qwen3", tokens, EmbeddingPooling.Mean), meanVector, context: "mean recomputes every position");
     }
+
+    [Fact]
+    public async Task A_checkpoint_of_the_bare_decoder_without_the_model_prefix_embeds_like_the_full_one()
+    {
+        int[] tokens = TinyModels.Tokens(11, 150, 16);
+        float[] expected;
+        await using (LlmEngine full = Create())
+            expected = (await full.EmbedAsync(EmbeddingRequest.FromTokens(tokens))).Embeddings[0];
+        var (config, weights) = TinyModels.Create("qwen3", DType.F32);
+        var bare = new InMemoryTensorSource(); // as Qwen3-Embedding saves it: embed_tokens.weight, layers.0..., norm.weight
+        using (weights)
+        {
+            foreach (string name in weights.TensorNames)
+            {
+                Assert.True(weights.TryGetTensor(name, out TensorRef t));
+                t.Bytes.CopyTo(bare.Add(MemServe.Runner.LlamaTensorNames.BaseModelName(name) ?? name, t.DType, t.Shape));
+            }
+        }
+        Assert.Contains("embed_tokens.weight", bare.TensorNames);
+        Assert.DoesNotContain("model.embed_tokens.weight", bare.TensorNames);
+
+        await using LlmEngine engine = LlmEngine.Create(config, bare, Tokenizer,
+            new LlmEngineOptions { Threads = 1, MemoryBudgetBytes = 64L << 20, OwnsWeights = true });
+        float[] actual = (await engine.EmbedAsync(EmbeddingRequest.FromTokens(tokens))).Embeddings[0];
+
+        Assert.Equal(expected, actual);
+    }
 }

@@ -1,5 +1,6 @@
 using MemServe.Core.Tests.Runner;
 using MemServe.Engine;
+using MemServe.Memory;
 using MemServe.Runner;
 
 namespace MemServe.Core.Tests.Engine;
@@ -124,6 +125,40 @@ public class EmbeddingRequestTests
         EngineStats stats = await TestEngines.IdleAsync(engine, s => s.CompletedRequests == 2);
         Assert.Equal(0, stats.KvBlocksUsed);
         Assert.Equal(2, stats.CompletedRequests);
+        engine.Pool.CheckIntegrity();
+    }
+
+    [Fact]
+    public async Task A_preempted_mean_pooled_input_starts_its_sum_over()
+    {
+        var runner = new FakeRunner();
+        using var entered = new ManualResetEventSlim();
+        using var gate = new ManualResetEventSlim();
+        runner.OnForward = _ =>
+        {
+            if (runner.ForwardCalls > 0) return;
+            entered.Set(); // hold the first step until the embedding is queued behind both generations
+            gate.Wait();
+        };
+        // 13 blocks of 4 tokens, 7-token steps: the embedding (8 blocks, admitted third) fills the pool and is the
+        // youngest when the first generation needs its third block, so it is preempted after two of its chunks.
+        await using LlmEngine engine = TestEngines.Create(runner, new LlmEngineOptions
+        {
+            MaxBatchTokens = 7, MaxKvBlocks = 13, PrefixCache = new PrefixCacheOptions { Enabled = false },
+        });
+        int[] tokens = TestEngines.Prompt(3, 30);
+
+        Task<int[][]> generating = TestEngines.TogetherAsync(engine,
+            [TestEngines.Greedy(TestEngines.Prompt(1, 5), 20), TestEngines.Greedy(TestEngines.Prompt(2, 9), 20)]);
+        Assert.True(entered.Wait(TestEngines.Patience), "the first step never started");
+        Task<EmbeddingResult> embedding = engine.EmbedAsync(new EmbeddingRequest { TokenInputs = [tokens], Pooling = EmbeddingPooling.Mean, Normalize = false });
+        gate.Set(); // EmbedAsync queued the input before returning (the admission queue has room)
+        await generating.WaitAsync(TestEngines.Patience);
+        EmbeddingResult result = await embedding.WaitAsync(TestEngines.Patience);
+
+        Assert.Equal(1, engine.GetStats().Preemptions);
+        Assert.Equal((float)tokens.Average(), result.Embeddings[0][0], 1e-4f);
+        await TestEngines.IdleAsync(engine);
         engine.Pool.CheckIntegrity();
     }
 }
