@@ -4,7 +4,7 @@ namespace MemServe.Engine;
 public enum EmbeddingPooling
 {
     /// <summary>The last token's hidden state: the only one that has attended to the whole input in a causal model.
-    /// What Qwen3-Embedding (a qwen3 checkpoint whose tokenizer appends <c>&lt;|endoftext|&gt;</c>), gte-Qwen2 and
+    /// What Qwen3-Embedding (a qwen3 checkpoint; each input ends with <c>&lt;|endoftext|&gt;</c>), gte-Qwen2 and
     /// e5-mistral use. Reuses cached prefix blocks.</summary>
     LastToken = 0,
 
