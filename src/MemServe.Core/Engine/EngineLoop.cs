@@ -265,7 +265,15 @@ internal sealed class EngineLoop : IDisposable
     // An embedding input computed a chunk: pool it; after its last token, free its blocks and hand the pool over.
     private void Embedded(Sequence sequence, EmbeddingJob embedding, ForwardSequence part, ForwardOutput output, int index)
     {
-        if (part.Pooling != HiddenPooling.None) embedding.Accumulate(output.Pooled(index), fromStart: part.CachedTokens == 0);
+        try
+        {
+            if (part.Pooling != HiddenPooling.None) embedding.Accumulate(output.Pooled(index), fromStart: part.CachedTokens == 0);
+        }
+        catch (ArgumentOutOfRangeException ex) // a runner that does not pool
+        {
+            Fail(sequence, new MemServeException($"Request {sequence.Id}: the model runner returned no pooled hidden states.", ex));
+            return;
+        }
         if (sequence.PendingTokens > 0) return;
         _scheduler.Finish(sequence);
         _counters.OnCompleted();
