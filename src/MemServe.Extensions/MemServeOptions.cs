@@ -61,6 +61,10 @@ public sealed class MemServeOptions
     /// <summary>Caps the context below the model's. <value>The default is null: the model's context.</value></summary>
     public int? MaxContextTokens { get; set; }
 
+    /// <summary>Pooling of embedding requests that do not choose one (<see cref="LlmEngineOptions.EmbeddingPooling"/>).
+    /// <value>The default is null (<see cref="EmbeddingPooling.LastToken"/>).</value></summary>
+    public EmbeddingPooling? EmbeddingPooling { get; set; }
+
     /// <summary>Load the model in the background so the host starts at once (health reports Unhealthy and
     /// requests wait until it is ready); false makes host start wait for the model and fail when it
     /// cannot load. <value>The default is false.</value></summary>
@@ -129,6 +133,7 @@ public sealed class MemServeOptions
             PackWeights = PackWeights ?? defaults.PackWeights,
             MaxKvBlocks = MaxKvBlocks,
             MaxContextTokens = MaxContextTokens,
+            EmbeddingPooling = EmbeddingPooling ?? defaults.EmbeddingPooling,
             ModelName = string.IsNullOrEmpty(ModelName) ? defaultModelName : ModelName,
             TimeProvider = timeProvider,
             PrefixCache = PrefixCache.ToPrefixCacheOptions(instanceId),

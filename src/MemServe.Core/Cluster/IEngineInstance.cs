@@ -35,6 +35,12 @@ public interface IEngineInstance : IInstanceView, IAsyncDisposable
     /// <summary>Runs a whole request here (colocated), with the semantics of <see cref="ILlmEngine.GenerateAsync"/>.</summary>
     IAsyncEnumerable<GenerationUpdate> GenerateAsync(GenerationRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>Embeds a request's inputs here, with the semantics of <see cref="ILlmEngine.EmbedAsync"/> (a cluster
+    /// sends embeddings to a colocated instance, or to a prefill instance when disaggregated). The default
+    /// implementation throws <see cref="NotSupportedException"/>.</summary>
+    Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not implement IEngineInstance.EmbedAsync.");
+
     /// <summary>Prefill role: computes the prompt's KV (reusing and publishing cached prefixes when
     /// <see cref="PrefillRequest.UseCache"/>), samples the first token, and returns them with the prompt's KV held
     /// for shipping (<see cref="PrefillResult.Kv"/>; dispose the result to release it).</summary>

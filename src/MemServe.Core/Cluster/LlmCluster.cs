@@ -114,6 +114,33 @@ public sealed class LlmCluster : ILlmEngine
         await GenerationCollector.CollectAsync(GenerateAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc />
+    /// <remarks>The inputs are encoded once here; the whole request goes to one instance (colocated, or prefill when
+    /// disaggregated), routed by its first input's tokens and counted in the router's load until it completes.</remarks>
+    public async Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Inputs is { Count: > 0 } texts && request.TokenInputs is null)
+        {
+            var encoded = new IReadOnlyList<int>[texts.Count];
+            for (int i = 0; i < encoded.Length; i++)
+                encoded[i] = string.IsNullOrEmpty(texts[i]) ? [] : Tokenizer.Encode(texts[i], request.AddSpecialTokens);
+            request = request with { Inputs = null, TokenInputs = encoded }; // empty inputs fail at the instance, named
+        }
+        int[] first = request.TokenInputs is { Count: > 0 } inputs && inputs[0] is { } ids ? [.. ids] : [];
+        GlobalRouter router = Router(Strategy.IsDisaggregated ? InstanceRole.Prefill : InstanceRole.Colocated);
+        RoutedRequest routed = router.Route(new RoutingRequest(first), _instances);
+        try
+        {
+            return await Find(routed.Decision.Target.Id).EmbedAsync(request, cancellationToken).ConfigureAwait(false);
+        }
+        finally
+        {
+            router.Completed(routed);
+        }
+    }
+
+    /// <inheritdoc />
     public EngineStats GetStats()
     {
         var all = new EngineStats[_instances.Length];

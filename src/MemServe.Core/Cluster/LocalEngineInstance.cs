@@ -81,6 +81,10 @@ public sealed class LocalEngineInstance : IEngineInstance, IPromptTreeObserver
         _engine.GenerateAsync(request, cancellationToken);
 
     /// <inheritdoc />
+    public Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default) =>
+        _engine.EmbedAsync(request, cancellationToken);
+
+    /// <inheritdoc />
     public async Task<PrefillResult> PrefillAsync(PrefillRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);

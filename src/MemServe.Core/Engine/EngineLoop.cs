@@ -231,6 +231,11 @@ internal sealed class EngineLoop : IDisposable
             ForwardSequence part = batch.Forward.Sequences[i];
             sequence.ComputedTokens += part.NewTokens;
             _scheduler.OnComputed(sequence);
+            if (sequence.Embedding is { } embedding)
+            {
+                if (!sequence.IsAbandoned) Embedded(sequence, embedding, part, output, i);
+                continue;
+            }
             if (!part.NeedsLogits || sequence.IsAbandoned) continue;
             try
             {
@@ -255,6 +260,24 @@ internal sealed class EngineLoop : IDisposable
                     $"Request {sequence.Id} failed while its output was processed: {ex.Message}", ex));
             }
         }
+    }
+
+    // An embedding input computed a chunk: pool it; after its last token, free its blocks and hand the pool over.
+    private void Embedded(Sequence sequence, EmbeddingJob embedding, ForwardSequence part, ForwardOutput output, int index)
+    {
+        try
+        {
+            if (part.Pooling != HiddenPooling.None) embedding.Accumulate(output.Pooled(index), fromStart: part.CachedTokens == 0);
+        }
+        catch (ArgumentOutOfRangeException ex) // a runner that does not pool
+        {
+            Fail(sequence, new MemServeException($"Request {sequence.Id}: the model runner returned no pooled hidden states.", ex));
+            return;
+        }
+        if (sequence.PendingTokens > 0) return;
+        _scheduler.Finish(sequence);
+        _counters.OnCompleted();
+        embedding.Complete();
     }
 
     // Sequences of the step that will sample a token.

@@ -28,6 +28,17 @@ public interface ILlmEngine : IAsyncDisposable
     /// <see cref="GenerateAsync"/>, with the same errors).</summary>
     Task<GenerationResult> CompleteAsync(GenerationRequest request, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Embeds every input of <paramref name="request"/> into one vector each, pooled from the model's final hidden
+    /// states (after its final RMSNorm; see <see cref="EmbeddingPooling"/>), batched with the engine's other work.
+    /// Validated when called (<see cref="InvalidRequestException"/> naming the field, or
+    /// <see cref="MemoryBudgetExceededException"/> for an input that could not fit the KV cache even alone).
+    /// Cancelling <paramref name="cancellationToken"/> ends every input and frees its KV blocks within one engine
+    /// step. The default implementation throws <see cref="NotSupportedException"/> (an engine that cannot embed).
+    /// </summary>
+    Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default) =>
+        throw new NotSupportedException($"{GetType().Name} does not implement ILlmEngine.EmbedAsync.");
+
     /// <summary>A snapshot of the engine's counters.</summary>
     EngineStats GetStats();
 }

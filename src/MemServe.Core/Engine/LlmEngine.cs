@@ -32,6 +32,8 @@ public sealed class LlmEngine : ILlmEngine
     private readonly AdmissionQueue _admissions;
     private readonly EngineLoop _loop;
     private readonly RequestValidator _validator;
+    private readonly EmbeddingValidator _embeddingValidator;
+    private readonly EmbeddingPooling _embeddingPooling;
     private readonly EngineCounters _counters;
     private readonly ITensorSource? _ownedWeights;
     private readonly StopTokens _stopTokens;
@@ -78,6 +80,8 @@ public sealed class LlmEngine : ILlmEngine
             }
             ContextLimit = (int)Math.Min(modelContext, (long)blocks * layout.BlockTokens);
             _validator = new RequestValidator(tokenizer, config.VocabSize, modelContext, blocks, layout.BlockTokens);
+            _embeddingValidator = new EmbeddingValidator(tokenizer, config.VocabSize, config.HiddenSize, modelContext, blocks, layout.BlockTokens);
+            _embeddingPooling = options.EmbeddingPooling;
             _stopTokens = new StopTokens(config, tokenizer);
 
             _counters = new EngineCounters(_time);
@@ -158,6 +162,16 @@ public sealed class LlmEngine : ILlmEngine
     /// <inheritdoc />
     public async Task<GenerationResult> CompleteAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
         await GenerationCollector.CollectAsync(GenerateAsync(request, cancellationToken), cancellationToken).ConfigureAwait(false);
+
+    /// <inheritdoc />
+    /// <remarks>Each input runs as a prefill-only sequence on the engine thread; see <see cref="EngineEmbeddings"/> for
+    /// the prefix-cache policy.</remarks>
+    public Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
+    {
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        int[][] inputs = _embeddingValidator.Validate(request);
+        return EngineEmbeddings.RunAsync(this, request, inputs, request.Pooling ?? _embeddingPooling, cancellationToken);
+    }
 
     /// <inheritdoc />
     public EngineStats GetStats() =>
@@ -249,6 +263,14 @@ public sealed class LlmEngine : ILlmEngine
         return new Sequence(Interlocked.Increment(ref _nextRequestId), prompt, request, ContextLimit, stopIds,
             detokenizer, _time.GetTimestamp()) { UseCache = useCache, Handoff = handoff };
     }
+
+    /// <summary>A new embedding sequence for a validated input; <paramref name="useCache"/> as for generation.</summary>
+    internal Sequence CreateEmbeddingSequence(int[] input, EmbeddingJob job, bool useCache) =>
+        new(Interlocked.Increment(ref _nextRequestId), input, EmbeddingSequenceRequest, ContextLimit, [],
+            Tokenizer.CreateDetokenizer(skipSpecialTokens: true), _time.GetTimestamp()) { UseCache = useCache, Embedding = job };
+
+    // What an embedding sequence's constructor reads (no token is ever sampled or appended).
+    private static readonly GenerationRequest EmbeddingSequenceRequest = new() { MaxTokens = 1 };
 
     /// <summary>Validates <paramref name="request"/> and returns its prompt ids.</summary>
     internal int[] Validate(GenerationRequest request)

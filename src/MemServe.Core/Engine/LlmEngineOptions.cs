@@ -60,6 +60,10 @@ public sealed record LlmEngineOptions
     public Model.DType ResolveKvCacheDType(Model.DType weightDType) =>
         KvCacheDType ?? (weightDType == Model.DType.F32 ? Model.DType.F32 : Model.DType.BF16);
 
+    /// <summary>Pooling of embedding requests that do not choose one (<see cref="EmbeddingRequest.Pooling"/>). Default
+    /// <see cref="Engine.EmbeddingPooling.LastToken"/>, right for causal embedding models such as Qwen3-Embedding.</summary>
+    public EmbeddingPooling EmbeddingPooling { get; init; } = EmbeddingPooling.LastToken;
+
     /// <summary>Name reported in <see cref="ModelInfo.Name"/>; null uses the model type. Default null.</summary>
     public string? ModelName { get; init; }
 
@@ -80,6 +84,8 @@ public sealed record LlmEngineOptions
         Positive(MaxBatchTokens, nameof(MaxBatchTokens));
         Positive(MaxRunningSequences, nameof(MaxRunningSequences));
         Positive(AdmissionQueueCapacity, nameof(AdmissionQueueCapacity));
+        if (!Enum.IsDefined(EmbeddingPooling))
+            throw new ArgumentOutOfRangeException(nameof(EmbeddingPooling), EmbeddingPooling, "LlmEngineOptions.EmbeddingPooling is not an EmbeddingPooling value.");
         if (MaxKvBlocks is { } blocks) Positive(blocks, nameof(MaxKvBlocks));
         if (MaxContextTokens is { } context && context < 2)
             throw new ArgumentOutOfRangeException(nameof(MaxContextTokens), context, "LlmEngineOptions.MaxContextTokens must be at least 2.");

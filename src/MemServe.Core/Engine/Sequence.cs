@@ -44,6 +44,10 @@ internal sealed class Sequence
     /// the update channel.</summary>
     public PrefillHandoff? Handoff { get; init; }
 
+    /// <summary>Set for an embedding input: the step that computes its last token pools its final hidden states into
+    /// this job and ends the sequence (no token is sampled).</summary>
+    public EmbeddingJob? Embedding { get; init; }
+
     /// <summary>Replaces the generator (a decode continuing another engine's prefill).</summary>
     public void RestoreGenerator(ReadOnlySpan<ulong> state) => _rng = Xoshiro256StarStar.FromState(state);
 
@@ -137,6 +141,7 @@ internal sealed class Sequence
     {
         Error ??= error;
         Handoff?.Fail(error);
+        Embedding?.Fail(error);
         _updates.Writer.TryComplete();
     }
 }

@@ -34,12 +34,15 @@ internal sealed class StepBatch
     }
 
     /// <summary>Adds the next <paramref name="newTokens"/> uncomputed tokens of <paramref name="sequence"/>;
-    /// logits are requested when they reach the end of its context.</summary>
+    /// logits are requested when they reach the end of its context (an embedding input asks for pooled hidden
+    /// states instead).</summary>
     public void Add(Sequence sequence, int newTokens)
     {
         int start = sequence.ComputedTokens;
-        bool needsLogits = start + newTokens == sequence.Count;
-        int index = Forward.Add(sequence.Tokens.Slice(start, newTokens), start, sequence.Blocks.Array, needsLogits);
+        bool final = start + newTokens == sequence.Count;
+        EmbeddingJob? embedding = sequence.Embedding;
+        int index = Forward.Add(sequence.Tokens.Slice(start, newTokens), start, sequence.Blocks.Array,
+            needsLogits: final && embedding is null, embedding?.RunnerPooling(final) ?? HiddenPooling.None);
         if (index == _sequences.Length) Array.Resize(ref _sequences, _sequences.Length * 2);
         _sequences[index] = sequence;
     }

@@ -71,7 +71,11 @@ public sealed unsafe class CpuModelRunner : IModelRunner
         _hiddenMemory = new NativeFloatMemory(_s.X, MaxBatchTokens * config.HiddenSize);
         if (_weights.HasHead)
         {
-            _logitsOutput = new ForwardOutput(null, new NativeFloatMemory(_s.Logits, MaxBatchSequences * config.VocabSize).Memory, config.VocabSize);
+            _logitsOutput = new ForwardOutput(null, new NativeFloatMemory(_s.Logits, MaxBatchSequences * config.VocabSize).Memory, config.VocabSize)
+            {
+                PooledStates = new NativeFloatMemory(_s.Pooled, MaxBatchSequences * config.HiddenSize).Memory,
+                PooledWidth = config.HiddenSize,
+            };
         }
     }
 
@@ -149,6 +153,7 @@ public sealed unsafe class CpuModelRunner : IModelRunner
 
         if (layers.End == Config.NumLayers)
         {
+            ComputePooled(batch);
             ComputeLogits(batch);
             return _logitsOutput!;
         }
@@ -176,6 +181,35 @@ public sealed unsafe class CpuModelRunner : IModelRunner
             seq.BlockTable.AsSpan(0, count).CopyTo(_s.BlockIds.AsSpan(next));
             _s.TokenBlocks.AsSpan(seq.TokenStart, seq.NewTokens).Fill(next);
             next += count;
+        }
+    }
+
+    /// <summary>Final norm of the rows pooled sequences need, into their <see cref="RunnerScratch.Pooled"/> row: the last
+    /// new token's, or the sum over all new tokens (normed one by one through <see cref="RunnerScratch.Xn"/>, which the
+    /// layers no longer need).</summary>
+    private void ComputePooled(ForwardBatch batch)
+    {
+        int hidden = Config.HiddenSize;
+        float eps = (float)Config.RmsNormEps;
+        ReadOnlySpan<ForwardSequence> sequences = batch.Sequences;
+        for (int i = 0; i < sequences.Length; i++)
+        {
+            ForwardSequence seq = sequences[i];
+            if (seq.Pooling == HiddenPooling.None) continue;
+            float* pooled = _s.Pooled + (long)i * hidden;
+            if (seq.Pooling == HiddenPooling.LastToken)
+            {
+                RmsNorm.Row(_s.X + (long)(seq.TokenStart + seq.NewTokens - 1) * hidden, _weights.FinalNorm, pooled, hidden, eps);
+                continue;
+            }
+            var sum = new Span<float>(pooled, hidden);
+            sum.Clear();
+            for (int t = seq.TokenStart; t < seq.TokenStart + seq.NewTokens; t++)
+            {
+                float* normed = _s.Xn + (long)t * hidden;
+                RmsNorm.Row(_s.X + (long)t * hidden, _weights.FinalNorm, normed, hidden, eps);
+                System.Numerics.Tensors.TensorPrimitives.Add(sum, new ReadOnlySpan<float>(normed, hidden), sum);
+            }
         }
     }
 

@@ -49,8 +49,10 @@ public sealed class ForwardBatch
     }
 
     /// <summary>Appends a sequence whose tokens <paramref name="newTokens"/> start at position
-    /// <paramref name="cachedTokens"/>. Returns its index in <see cref="Sequences"/>.</summary>
-    public int Add(ReadOnlySpan<int> newTokens, int cachedTokens, int[] blockTable, bool needsLogits)
+    /// <paramref name="cachedTokens"/>. Returns its index in <see cref="Sequences"/>. <paramref name="pooling"/> asks for
+    /// its final hidden states (<see cref="ForwardOutput.Pooled"/>).</summary>
+    public int Add(ReadOnlySpan<int> newTokens, int cachedTokens, int[] blockTable, bool needsLogits,
+        HiddenPooling pooling = HiddenPooling.None)
     {
         ArgumentOutOfRangeException.ThrowIfZero(newTokens.Length);
         ArgumentOutOfRangeException.ThrowIfNegative(cachedTokens);
@@ -65,7 +67,10 @@ public sealed class ForwardBatch
 
         newTokens.CopyTo(_tokenIds.AsSpan(TokenCount));
         for (int i = 0; i < newTokens.Length; i++) _positions[TokenCount + i] = cachedTokens + i;
-        _sequences[SequenceCount] = new ForwardSequence(TokenCount, newTokens.Length, cachedTokens, blockTable, needsLogits);
+        _sequences[SequenceCount] = new ForwardSequence(TokenCount, newTokens.Length, cachedTokens, blockTable, needsLogits)
+        {
+            Pooling = pooling,
+        };
         TokenCount = needed;
         return SequenceCount++;
     }

@@ -28,4 +28,15 @@ public sealed class ForwardOutput
     /// <summary>Logits of the last new token of sequence <paramref name="sequenceIndex"/>
     /// (only for sequences with <see cref="ForwardSequence.NeedsLogits"/>).</summary>
     public Span<float> Logits(int sequenceIndex) => _logits.Span.Slice(sequenceIndex * VocabSize, VocabSize);
+
+    /// <summary>(sequence, <see cref="PooledWidth"/>) pooled final hidden states; rows of sequences without
+    /// <see cref="ForwardSequence.Pooling"/> are unspecified. Empty when the runner does not pool.</summary>
+    public Memory<float> PooledStates { get; init; }
+
+    /// <summary>Row width of <see cref="PooledStates"/> (the hidden size).</summary>
+    public int PooledWidth { get; init; }
+
+    /// <summary>The pooled final hidden state of sequence <paramref name="sequenceIndex"/> (only for sequences with
+    /// <see cref="ForwardSequence.Pooling"/> other than none): see <see cref="HiddenPooling"/>.</summary>
+    public Span<float> Pooled(int sequenceIndex) => PooledStates.Span.Slice(sequenceIndex * PooledWidth, PooledWidth);
 }

@@ -13,4 +13,7 @@ public readonly record struct ForwardSequence(int TokenStart, int NewTokens, int
 {
     /// <summary>Context length after this step.</summary>
     public int TotalTokens => CachedTokens + NewTokens;
+
+    /// <summary>What the step copies out of this sequence's final hidden states (embeddings). Default none.</summary>
+    public HiddenPooling Pooling { get; init; }
 }

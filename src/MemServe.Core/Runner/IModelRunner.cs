@@ -29,7 +29,9 @@ public interface IModelRunner : IDisposable
     /// Runs <paramref name="layers"/> (inside <see cref="Layers"/>) for every new token in
     /// <paramref name="batch"/>: writes the new tokens' K and V into their blocks, attends over
     /// positions [0, CachedTokens + NewTokens) of each sequence, and returns hidden states (range not
-    /// ending at the last layer) or logits for sequences that need them (range ending at the last layer).
+    /// ending at the last layer) or logits for sequences that need them (range ending at the last layer), and the
+    /// pooled final-norm hidden states of sequences with <see cref="ForwardSequence.Pooling"/> (embeddings; range ending
+    /// at the last layer, <see cref="ForwardOutput.Pooled"/>).
     /// <paramref name="hiddenIn"/> is required exactly when the range does not start at layer 0.
     /// </summary>
     ForwardOutput Forward(ForwardBatch batch, LayerRange layers, HiddenStates? hiddenIn = null);

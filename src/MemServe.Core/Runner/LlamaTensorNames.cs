@@ -32,4 +32,9 @@ public static class LlamaTensorNames
 
     /// <summary>RMSNorm before the MLP, [hidden].</summary>
     public static string PostAttentionNorm(int layer) => $"model.layers.{layer}.post_attention_layernorm.weight";
+
+    /// <summary>The name a checkpoint saved from the bare decoder (<c>*Model</c> rather than <c>*ForCausalLM</c>, as
+    /// Qwen3-Embedding's are) uses for <paramref name="name"/>: without the <c>model.</c> prefix; null when the name
+    /// has none (the LM head).</summary>
+    public static string? BaseModelName(string name) => name.StartsWith("model.", StringComparison.Ordinal) ? name[6..] : null;
 }

@@ -39,6 +39,7 @@ internal sealed unsafe class RunnerScratch : IDisposable
             q8 ? (MatMul.Q8ScratchBytes(Q8Tokens, maxCols) + 3) / 4 : 0, // Q8Input (bytes as floats)
             packed ? 0 : MatMul.PaddedInputFloats(t, maxCols, c.HiddenSize, c.QueryDim, c.IntermediateSize), // PaddedInput
             packed ? PanelLayout.PackedInputFloats(PackedTokens, maxCols) : 0, // PackedInput
+            head ? (long)maxSequences * c.HiddenSize : 0, // Pooled
         ];
         long total = 0;
         foreach (long s in sizes) total += Align(s);
@@ -52,6 +53,7 @@ internal sealed unsafe class RunnerScratch : IDisposable
         Q8Input = (byte*)Next(sizes[13]);
         PaddedInput = sizes[14] > 0 ? Next(sizes[14]) : null;
         PackedInput = sizes[15] > 0 ? Next(sizes[15]) : null;
+        Pooled = Next(sizes[16]);
         TokenBlocks = new int[maxTokens];
         LogitSequences = new int[maxSequences];
     }
@@ -74,6 +76,7 @@ internal sealed unsafe class RunnerScratch : IDisposable
     public float* PaddedInput { get; }        // (T, F16MaxCols + MatMul.InputPad) prefill matmul inputs, null when T is small
     public float* PackedInput { get; }        // PanelLayout.PackedInputFloats(PackedTokens, F16MaxCols): matmul inputs for packed weights
     public int PackedTokens { get; }          // rows the packed input holds (0 without packed weights)
+    public float* Pooled { get; }             // (S, hidden) pooled final-norm hidden states (embeddings)
     public int AttentionWorkspaceFloats { get; }
     public int F16MaxCols { get; }
 

@@ -10,6 +10,8 @@ internal sealed class TensorBinder(ModelConfig config, ITensorSource source)
 {
     private readonly HashSet<string> _matrices = new(StringComparer.Ordinal);
 
+    // A name is found as spelled or, for a checkpoint of the bare decoder, without its "model." prefix.
+
     /// <summary>Bytes of distinct matrices bound so far.</summary>
     public long MatrixBytes { get; private set; }
 
@@ -37,7 +39,8 @@ internal sealed class TensorBinder(ModelConfig config, ITensorSource source)
 
     private TensorRef Require(string name, params long[] shape)
     {
-        if (!source.TryGetTensor(name, out TensorRef t))
+        if (!source.TryGetTensor(name, out TensorRef t) &&
+            (LlamaTensorNames.BaseModelName(name) is not { } baseName || !source.TryGetTensor(baseName, out t)))
         {
             throw new MissingTensorException(
                 $"Checkpoint lacks tensor '{name}', which a {config.ModelType} model with {config.NumLayers} layers needs.");

@@ -13,7 +13,8 @@ namespace Microsoft.Extensions.DependencyInjection;
 /// <summary>
 /// Registers MemServe engines. Each registration adds, as singletons (unkeyed, or under its key):
 /// <see cref="ILlmEngine"/> (created lazily on first resolution or by the hosted service), an
-/// <see cref="IChatClient"/> over it, and an <see cref="IHostedService"/> that loads the engine at start and
+/// <see cref="IChatClient"/> and an <see cref="IEmbeddingGenerator{TInput, TEmbedding}"/> of strings over it, and an
+/// <see cref="IHostedService"/> that loads the engine at start and
 /// disposes it at stop. The container owns the engine; the chat client never disposes it.
 /// </summary>
 public static class MemServeServiceCollectionExtensions
@@ -73,6 +74,8 @@ public static class MemServeServiceCollectionExtensions
             sp.GetRequiredService<MemServeMetrics>()));
         services.AddKeyedSingleton(serviceKey, (sp, key) => Provider(sp, key).Get().Engine);
         services.AddKeyedSingleton<IChatClient>(serviceKey, (sp, key) => MemServeChatClient.Create(Provider(sp, key).Get()));
+        services.AddKeyedSingleton<IEmbeddingGenerator<string, Embedding<float>>>(serviceKey,
+            (sp, key) => MemServeEmbeddingGenerator.Create(Provider(sp, key).Get()));
         services.AddSingleton<IHostedService>(sp => new MemServeHostedService(Provider(sp, serviceKey)));
         return builder;
     }

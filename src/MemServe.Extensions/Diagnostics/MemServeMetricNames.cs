@@ -71,6 +71,9 @@ public static class MemServeMetricNames
     /// <summary>The <see cref="OperationName"/> of chat requests.</summary>
     public const string ChatOperation = "chat";
 
+    /// <summary>The <see cref="OperationName"/> of embedding requests.</summary>
+    public const string EmbeddingsOperation = "embeddings";
+
     /// <summary>The <see cref="OperationName"/> of text completion requests (and direct engine calls).</summary>
     public const string TextCompletionOperation = "text_completion";
 }

@@ -80,6 +80,15 @@ internal sealed class MemServeMetrics
         if (usage.CachedPromptTokens > 0) _prefixCacheHitTokens.Add(usage.CachedPromptTokens, tags);
     }
 
+    /// <summary>Records one finished embedding request: its duration and input tokens.</summary>
+    public void RecordEmbedded(string model, int promptTokens, TimeSpan elapsed)
+    {
+        TagList tags = RequestTags(EmbeddingsOperation, model);
+        _duration.Record(elapsed.TotalSeconds, tags);
+        tags.Add(TokenType, "input");
+        _tokenUsage.Record(promptTokens, tags);
+    }
+
     /// <summary>Records the duration of a request that failed or was cancelled.</summary>
     public void RecordFailed(string operation, string model, TimeSpan elapsed, Exception error)
     {

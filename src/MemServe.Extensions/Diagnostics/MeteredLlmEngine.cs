@@ -51,6 +51,24 @@ internal sealed class MeteredLlmEngine : ILlmEngine
         return ObserveAsync(updates, operation, start, cancellationToken);
     }
 
+    /// <summary>Embeds through the inner engine, recording the request's duration and input tokens (operation
+    /// <see cref="MemServeMetricNames.EmbeddingsOperation"/>), or its failure.</summary>
+    public async Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
+    {
+        long start = Stopwatch.GetTimestamp();
+        try
+        {
+            EmbeddingResult result = await _inner.EmbedAsync(request, cancellationToken).ConfigureAwait(false);
+            _metrics.RecordEmbedded(ModelInfo.Name, result.PromptTokens, Stopwatch.GetElapsedTime(start));
+            return result;
+        }
+        catch (Exception ex)
+        {
+            _metrics.RecordFailed(MemServeMetricNames.EmbeddingsOperation, ModelInfo.Name, Stopwatch.GetElapsedTime(start), ex);
+            throw;
+        }
+    }
+
     public Task<GenerationResult> CompleteAsync(GenerationRequest request, CancellationToken cancellationToken = default) =>
         GenerationCollector.CollectAsync(GenerateAsync(request, cancellationToken), cancellationToken);
 

@@ -8,7 +8,8 @@ namespace Microsoft.AspNetCore.Builder;
 public static class MemServeEndpointRouteBuilderExtensions
 {
     /// <summary>
-    /// Maps <c>GET {prefix}/models</c>, <c>POST {prefix}/completions</c> and <c>POST {prefix}/chat/completions</c>
+    /// Maps <c>GET {prefix}/models</c>, <c>POST {prefix}/completions</c>, <c>POST {prefix}/chat/completions</c> and
+    /// <c>POST {prefix}/embeddings</c>
     /// for the engine registered under <paramref name="serviceKey"/> (null: the unkeyed one). Responses,
     /// streaming (server-sent events ending in <c>data: [DONE]</c>) and errors follow the OpenAI API; a full
     /// admission queue answers 503 with <c>Retry-After</c>. Returns the route group, so conventions such as
@@ -23,6 +24,7 @@ public static class MemServeEndpointRouteBuilderExtensions
         group.MapGet("/models", new RequestDelegate(handlers.ListModelsAsync));
         group.MapPost("/completions", new RequestDelegate(handlers.CompletionsAsync));
         group.MapPost("/chat/completions", new RequestDelegate(handlers.ChatCompletionsAsync));
+        group.MapPost("/embeddings", new RequestDelegate(handlers.EmbeddingsAsync));
         return group;
     }
 

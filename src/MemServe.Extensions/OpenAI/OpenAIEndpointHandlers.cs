@@ -70,6 +70,9 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
                 await ToolCallResponder.GenerateAsync(context, loaded, request, body, tools).ConfigureAwait(false);
         });
 
+    public Task EmbeddingsAsync(HttpContext context) =>
+        RunAsync(context, (loaded, _) => OpenAIEmbeddings.HandleAsync(context, loaded));
+
     private static async Task GenerateAsync(HttpContext context, MemServeLoadedEngine loaded, GenerationRequest request, SamplingRequest body,
         bool chat, string operation)
     {

@@ -15,6 +15,7 @@ internal sealed unsafe class FakeRunner : IModelRunner
 {
     private readonly float[] _logits; // (sequence, vocab)
     private readonly int[] _context;  // (position) scratch
+    private readonly float[] _pooled; // (sequence, hidden): pooled rows are the new tokens' ids (last, or summed) in every lane
 
     public FakeRunner(int vocabSize = 64, int maxPositions = 512, int blockTokens = 4,
         int maxBatchTokens = 512, int maxBatchSequences = 64)
@@ -30,6 +31,7 @@ internal sealed unsafe class FakeRunner : IModelRunner
         MaxBatchSequences = maxBatchSequences;
         _logits = new float[maxBatchSequences * vocabSize];
         _context = new int[maxPositions];
+        _pooled = new float[maxBatchSequences * Config.HiddenSize];
     }
 
     public ModelConfig Config { get; }
@@ -70,8 +72,9 @@ internal sealed unsafe class FakeRunner : IModelRunner
         for (int s = 0; s < sequences.Length; s++)
         {
             if (sequences[s].NeedsLogits) WriteLogits(batch, sequences[s], _logits.AsSpan(s * Config.VocabSize, Config.VocabSize));
+            if (sequences[s].Pooling != HiddenPooling.None) WritePooled(batch, sequences[s], _pooled.AsSpan(s * Config.HiddenSize, Config.HiddenSize));
         }
-        return new ForwardOutput(null, _logits, Config.VocabSize);
+        return new ForwardOutput(null, _logits, Config.VocabSize) { PooledStates = _pooled, PooledWidth = Config.HiddenSize };
     }
 
     public void Dispose() => Disposed = true;
@@ -103,6 +106,15 @@ internal sealed unsafe class FakeRunner : IModelRunner
         ulong hash = 14695981039346656037UL;
         foreach (int t in context) hash = (hash ^ (uint)t) * 1099511628211UL;
         for (int v = 0; v < row.Length; v++) row[v] = HashLogit(hash, v);
+    }
+
+    private static void WritePooled(ForwardBatch batch, ForwardSequence seq, Span<float> row)
+    {
+        ReadOnlySpan<int> ids = batch.TokenIds.Slice(seq.TokenStart, seq.NewTokens);
+        float value = 0;
+        if (seq.Pooling == HiddenPooling.LastToken) value = ids[^1];
+        else foreach (int id in ids) value += id;
+        row.Fill(value);
     }
 
     private float* Slot(ForwardBatch batch, int[] blockTable, int position)

@@ -39,6 +39,24 @@ public sealed class ReferenceModel(ModelConfig c, ITensorSource source)
         return logits;
     }
 
+    /// <summary>Final hidden states (after the final norm) of every position of <paramref name="tokens"/>, [position][hidden]:
+    /// what embeddings pool.</summary>
+    public double[][] FinalHiddenStates(int[] tokens)
+    {
+        int n = tokens.Length, h = c.HiddenSize;
+        float[] embed = W("model.embed_tokens.weight");
+        var x = new double[n][];
+        for (int i = 0; i < n; i++)
+        {
+            x[i] = new double[h];
+            for (int j = 0; j < h; j++) x[i][j] = embed[tokens[i] * h + j];
+        }
+        for (int l = 0; l < c.NumLayers; l++) Layer(x, l);
+        var normed = new double[n][];
+        for (int i = 0; i < n; i++) normed[i] = Norm(x[i], W("model.norm.weight"));
+        return normed;
+    }
+
     private void Layer(double[][] x, int l)
     {
         int n = x.Length, hd = c.HeadDim, group = c.NumHeads / c.NumKvHeads;

@@ -128,6 +128,9 @@ internal sealed class HostSession : IDisposable
             case RemoteOp.StatsRequest:
                 await ReplyStatsAsync(MessageType.Control, id, withOp: true).ConfigureAwait(false);
                 break;
+            case RemoteOp.Embed:
+                EmbeddingRequest embedding = EmbeddingCodec.ReadRequest(frame.Payload);
+                return await StartAsync(id, token => OneShot(EmbedAsync(id, embedding, token))).ConfigureAwait(false);
             case RemoteOp op and (RemoteOp.Prefill or RemoteOp.Export or RemoteOp.KvSend or RemoteOp.KvRelease
                 or RemoteOp.Decode or RemoteOp.Import or RemoteOp.Subscribe):
                 return await StartKvOperationAsync(id, op, frame).ConfigureAwait(false);
@@ -215,6 +218,15 @@ internal sealed class HostSession : IDisposable
         KvImportResult result = await kv.ImportAsync(id, prefix, insert, source, token).ConfigureAwait(false);
         using var w = new WireWriter(16);
         RemoteKvMessages.WriteCounts(w, RemoteOp.ImportReply, result.HeldBlocks, result.ReceivedBlocks, result.InsertedBlocks);
+        await RemoteProtocol.SendControlAsync(_transport, id, w.Written, FrameFlags.Response, CancellationToken.None).ConfigureAwait(false);
+    }
+
+    private async Task EmbedAsync(long id, EmbeddingRequest request, CancellationToken token)
+    {
+        EmbeddingResult result = await (_kv is not null ? _kv.Instance.EmbedAsync(request, token) : _engine!.EmbedAsync(request, token))
+            .ConfigureAwait(false);
+        using var w = new WireWriter(16 + result.Embeddings.Count * result.Dimensions * sizeof(float));
+        EmbeddingCodec.WriteReply(w, result);
         await RemoteProtocol.SendControlAsync(_transport, id, w.Written, FrameFlags.Response, CancellationToken.None).ConfigureAwait(false);
     }
 

@@ -61,6 +61,24 @@ public sealed class InstanceFailureRetryEngine : ILlmEngine
             static () => new MemServeException("The request ended without a final update."));
 
     /// <inheritdoc />
+    /// <remarks>An embedding has no partial output, so a failed instance's attempt is simply run again.</remarks>
+    public async Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return await _inner.EmbedAsync(request, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RemoteInstanceException) when (attempt < MaxAttempts && !cancellationToken.IsCancellationRequested)
+            {
+                // run it again
+            }
+        }
+    }
+
+    /// <inheritdoc />
     public ValueTask DisposeAsync() => _inner.DisposeAsync();
 
     private async IAsyncEnumerable<GenerationUpdate> RetryingAsync(GenerationRequest request,

@@ -125,6 +125,30 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
         GenerationCollector.CollectAsync(GenerateAsync(request, cancellationToken), cancellationToken,
             () => new RemoteInstanceException(Id, Endpoint, $"Remote instance {Id} ({Endpoint}) ended a request without a final update."));
 
+    /// <inheritdoc />
+    /// <remarks>One <see cref="RemoteOp.Embed"/> call; cancelling it tells the host, which frees the inputs' blocks.</remarks>
+    public async Task<EmbeddingResult> EmbedAsync(EmbeddingRequest request, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
+        RemoteConnection connection = await _link.GetAsync(cancellationToken).ConfigureAwait(false);
+        long id = NextId();
+        using var w = new WireWriter();
+        EmbeddingCodec.WriteRequest(w, request);
+        byte[] reply;
+        try
+        {
+            reply = await connection.CallAsync(id, MessageType.Control, w.Written, "an embedding", Timeout.InfiniteTimeSpan, null,
+                cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            await connection.EndAsync(id, tellHost: true).ConfigureAwait(false);
+            throw;
+        }
+        return EmbeddingCodec.ReadReply(reply);
+    }
+
     /// <summary>The last stats snapshot received (no I/O): from the latest probe answer or <see cref="GetStatsAsync"/>.</summary>
     public EngineStats GetStats() => Volatile.Read(ref _stats);
 

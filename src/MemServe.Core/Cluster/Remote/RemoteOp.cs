@@ -78,4 +78,11 @@ public enum RemoteOp : byte
 
     /// <summary>Client → host: start forwarding the instance's cache events on this connection.</summary>
     Subscribe = 19,
+
+    /// <summary>Client → host: embed an <see cref="Engine.EmbeddingRequest"/> (<see cref="EmbeddingCodec"/>); answered by
+    /// <see cref="EmbedReply"/> or an error. A <see cref="Cancel"/> with the same correlation id ends it. Since version 3.</summary>
+    Embed = 20,
+
+    /// <summary>Host → client: the vectors and prompt-token count of an <see cref="Embed"/>.</summary>
+    EmbedReply = 21,
 }
