@@ -40,6 +40,7 @@ try
 catch (OptionsValidationException invalid)
 {
     app.Logger.LogCritical("MemServe settings are invalid: {Reason}", invalid.Message.ReplaceLineEndings(" "));
+    await app.DisposeAsync(); // flushes the console logger's queue before the process ends
     return 1;
 }
 if (!options.LoadInBackground)
@@ -50,6 +51,7 @@ if (!options.LoadInBackground)
     }
     catch (Exception)
     {
+        await app.DisposeAsync(); // flushes the console logger's queue before the process ends
         return 1; // the engine logged why, naming the model path (MemServe engine (default): loading ... failed: ...)
     }
 }

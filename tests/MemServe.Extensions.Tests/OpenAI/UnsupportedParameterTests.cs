@@ -22,7 +22,7 @@ public sealed class UnsupportedParameterTests(MemServeServerFactory factory) : I
     [InlineData(ChatStart + """ "prediction":{"type":"content","content":"x"}}""", "prediction")]
     [InlineData(ChatStart + """ "frobnicate":1}""", "frobnicate")]
     [InlineData(ChatStart + """ "Temperature":0.5}""", "Temperature")]
-    [InlineData("""{"messages":[{"role":"user","content":"Hi","name":"ann"}],"max_tokens":2}""", "messages[0].name")]
+    [InlineData("""{"messages":[{"role":"user","content":"Hi","audio":{"id":"a"}}],"max_tokens":2}""", "messages[0].audio")]
     [InlineData("""{"messages":[{"role":"user","content":[{"type":"text","text":"Hi","cache_control":{"type":"ephemeral"}}]}]}""", "messages[0].content[0].cache_control")]
     [InlineData(ChatStart + """ "stream":true,"stream_options":{"include_usage":true,"include_obfuscation":false}}""", "stream_options.include_obfuscation")]
     public async Task Chat_UndeclaredField_Is400UnsupportedParameterNamingIt(string json, string param)
