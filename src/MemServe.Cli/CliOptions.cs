@@ -143,6 +143,21 @@ internal static class CliOptions
         }
     }
 
+    /// <summary>For command validators, which run even when parsing failed: the option's value when it was given and
+    /// parsed cleanly, else default.</summary>
+    public static T? ValueIfValid<T>(SymbolResult result, Option<T> option)
+    {
+        if (result.GetResult(option) is not OptionResult { Implicit: false, Tokens.Count: > 0 } given) return default;
+        try
+        {
+            return given.GetValueOrDefault<T>();
+        }
+        catch (InvalidOperationException)
+        {
+            return default; // the value did not parse: its own error is reported
+        }
+    }
+
     /// <summary>The value of an <see cref="IntList"/> option, null when it was not given.</summary>
     public static int[]? GetList(ParseResult result, Option<int[]?> option) => IsGiven(result, option) ? result.GetValue(option) : null;
 

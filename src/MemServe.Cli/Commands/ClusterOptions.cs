@@ -28,8 +28,8 @@ internal sealed class ClusterOptions
         command.Add(_kvTransfer);
         command.Validators.Add(r =>
         {
-            string disaggregation = r.GetValue(_disaggregation) ?? DisaggregationStrategies.Colocated;
-            if (disaggregation != DisaggregationStrategies.Colocated && r.GetValue(_instances) is < 2)
+            string disaggregation = CliOptions.ValueIfValid(r, _disaggregation) ?? DisaggregationStrategies.Colocated;
+            if (disaggregation != DisaggregationStrategies.Colocated && CliOptions.ValueIfValid(r, _instances) is < 2)
                 r.AddError($"--instances must be at least 2 with --disaggregation {disaggregation}");
         });
     }
