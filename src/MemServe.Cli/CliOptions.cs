@@ -85,7 +85,7 @@ internal static class CliOptions
     {
         var option = new Option<string>(name)
         {
-            Description = description, HelpName = string.Join('|', values), DefaultValueFactory = _ => defaultValue,
+            Description = ChoiceDescription(description, values), HelpName = ChoiceHelpName(values), DefaultValueFactory = _ => defaultValue,
             CustomParser = r => ParseChoice(r, name, values, hiddenValues) ?? defaultValue,
         };
         option.CompletionSources.Add(values);
@@ -97,7 +97,7 @@ internal static class CliOptions
     {
         var option = new Option<string?>(name)
         {
-            Description = description, HelpName = string.Join('|', values),
+            Description = ChoiceDescription(description, values), HelpName = ChoiceHelpName(values),
             CustomParser = r => ParseChoice(r, name, values, hiddenValues),
         };
         option.CompletionSources.Add(values);
@@ -172,6 +172,18 @@ internal static class CliOptions
         values.Length == 1 ? values[0] : string.Join(", ", values, 0, values.Length - 1) + " or " + values[^1];
 
     private static string Token(ArgumentResult r) => r.Tokens.Count > 0 ? r.Tokens[0].Value : "";
+
+    // Short value lists go in the help's first column (--cache <off|on|both>); long ones would widen it for every option.
+    private const int MaxHelpNameLength = 26;
+
+    private static string ChoiceHelpName(string[] values)
+    {
+        string joined = string.Join('|', values);
+        return joined.Length <= MaxHelpNameLength ? joined : "NAME";
+    }
+
+    private static string ChoiceDescription(string description, string[] values) =>
+        string.Join('|', values).Length <= MaxHelpNameLength ? description : $"{description}; one of {OneOf(values)}";
 
     private static string? ParseChoice(ArgumentResult r, string name, string[] values, string[] hiddenValues)
     {

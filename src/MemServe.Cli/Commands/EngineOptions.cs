@@ -22,7 +22,7 @@ internal sealed class EngineOptions
     private readonly Option<string> _kvDType = KvDType();
     private readonly Option<string> _prefixCache = CliOptions.Choice("--prefix-cache", "Reuse the KV cache of earlier prompts' prefixes", "on", ["on", "off"]);
     private readonly Option<long?> _cacheHostMb = CliOptions.Long("--cache-host-mb", "Host-memory tier for evicted prefix blocks, MiB [default: 0, off]", min: 0);
-    private readonly Option<string?> _cacheDir = CliOptions.Text("--cache-dir", "DIR", "Disk tier directory for evicted prefix blocks (created when missing)");
+    private readonly Option<string?> _cacheDir = CliOptions.Text("--cache-dir", "DIR", "Disk tier directory for evicted prefix blocks (kept across runs)");
     private readonly Option<long?> _cacheDiskMb = CliOptions.Long("--cache-disk-mb", "Disk tier size, MiB [default: 1024]", min: 0);
 
     /// <summary><c>--model DIR</c>: a Hugging Face model folder that must exist; absent, the embedded default model.</summary>

@@ -72,7 +72,8 @@ public sealed class CliCommandLineTests
     {
         var (_, output, _) = CliRunner.Run("generate", "--help");
 
-        Assert.Contains("--routing <" + string.Join('|', RoutingPolicies.Names) + ">", output, StringComparison.Ordinal);
+        Assert.Contains("--routing <NAME>", output, StringComparison.Ordinal); // a long list goes in the description
+        Assert.Contains("one of round-robin, least-loaded, session-affinity or prompt-tree", output, StringComparison.Ordinal);
         Assert.Contains("--kv-dtype <f32|bf16|auto>", output, StringComparison.Ordinal);
         Assert.Contains("[default: 128]", output, StringComparison.Ordinal); // --max-tokens
     }
