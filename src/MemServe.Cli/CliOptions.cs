@@ -56,7 +56,7 @@ internal static class CliOptions
     /// <see cref="GetList"/>: the parser reads an absent list as empty.</summary>
     public static Option<int[]?> IntList(string name, string helpName, string description, int min = int.MinValue) => new(name)
     {
-        Description = description, HelpName = helpName,
+        Description = description, HelpName = helpName, Arity = ArgumentArity.ExactlyOne, // one token: "1,2,3"
         CustomParser = r =>
         {
             if (r.Tokens.Count == 0) return null;
@@ -127,8 +127,8 @@ internal static class CliOptions
         return option;
     }
 
-    /// <summary>Makes every option of <paramref name="command"/>'s subcommands an error when given twice (the parser
-    /// would otherwise keep the last value silently).</summary>
+    /// <summary>Makes a switch given twice (<c>--json --json</c>) an error, as an option with a value given twice
+    /// already is (System.CommandLine counts its values against the arity of one).</summary>
     public static void RejectRepeats(Command command)
     {
         foreach (Command sub in command.Subcommands)
@@ -137,7 +137,7 @@ internal static class CliOptions
             {
                 option.Validators.Add(r =>
                 {
-                    if (r.IdentifierTokenCount > 1) r.AddError($"{r.IdentifierToken?.Value ?? option.Name} given {r.IdentifierTokenCount} times");
+                    if (r.IdentifierTokenCount > 1 && r.Tokens.Count <= 1) r.AddError($"{r.IdentifierToken?.Value ?? option.Name} given {r.IdentifierTokenCount} times");
                 });
             }
         }

@@ -108,8 +108,10 @@ public sealed class CliCommandLineTests
     [InlineData("--jsonl", "tokenize --jsonl /no/such/memserve.jsonl", "does not exist")]
     [InlineData("--messages", "chat-template", "required")]
     [InlineData("--out", "export-default", "required")]
-    [InlineData("--prompt", "generate --prompt a --prompt b", " 2 ")]
-    [InlineData("--prompt-ids", "generate --prompt-ids 1 --prompt-ids 2", "given 2 times")]
+    [InlineData("--prompt", "generate --prompt a --prompt b", "expects a single argument but 2 were provided")]
+    [InlineData("--json", "info --json --json", "given 2 times")]
+    [InlineData("--prompt-ids", "generate --prompt-ids 1 --prompt-ids 2", "expects a single argument but 2 were provided")]
+    [InlineData("--top", "logits --prompt-ids 1 --top 2 --top 3", "expects a single argument but 2 were provided")]
     [InlineData("--instances", "generate --prompt-ids 1 --instances 0 --disaggregation pd-basic", "must be at least 1, got 0")]
     [InlineData("--instances", "generate --prompt-ids 1 --instances 1 --disaggregation pd-basic", "at least 2 with --disaggregation pd-basic")]
     [InlineData("--disaggregation", "generate --prompt-ids 1 --instances 3 --disaggregation", "--disaggregation")]
@@ -133,6 +135,8 @@ public sealed class CliCommandLineTests
     [InlineData("info --prompt x", "unknown option '--prompt' for 'info'")] // another command's option
     [InlineData("bench --shape S --no-pak", "unknown option '--no-pak' for 'bench'")]
     [InlineData("generate stray", "unexpected argument 'stray' for 'generate'")]
+    [InlineData("logits --prompt-ids 1 2", "unexpected argument '2' for 'logits'")] // ids are one comma-separated token
+    [InlineData("tokenize --text a b", "unexpected argument 'b' for 'tokenize'")]
     [InlineData("frobnicate --json", "unknown command 'frobnicate'")]
     public void An_unknown_word_is_an_error_naming_it(string commandLine, string message)
     {
