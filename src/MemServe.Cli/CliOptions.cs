@@ -7,7 +7,7 @@ namespace MemServe.Cli;
 /// <summary>
 /// Factories for the typed options of <c>memserve</c> commands. Every value is parsed with the invariant culture and
 /// checked where it is parsed, so a bad value is a parse error (exit code 2) whose message names the option, e.g.
-/// <c>--threads must be at least 1, got '0'</c>. Each call returns a new option: a command owns its options.
+/// <c>--threads must be at least 1, got 0</c>. Each call returns a new option: a command owns its options.
 /// </summary>
 internal static class CliOptions
 {
