@@ -1,79 +1,58 @@
+using System.CommandLine;
+using System.CommandLine.Invocation;
 using MemServe.Cli.Commands;
 using MemServe.Compute;
 
 namespace MemServe.Cli;
 
-/// <summary>The <c>memserve</c> command line: parses the command word and dispatches.</summary>
+/// <summary>
+/// The <c>memserve</c> command line on System.CommandLine: every command declares typed options (see
+/// <see cref="CliOptions"/>), answers <c>--help</c>/<c>-h</c> with its own options, and completes through the
+/// <c>[suggest]</c> directive. Exit codes: 0 success, 1 a MemServe error (bad model, bad request), 2 a usage error
+/// (one line naming the option at fault).
+/// </summary>
 internal static class CliApp
 {
-    private static readonly HashSet<string> s_flags = new(StringComparer.Ordinal)
-    {
-        "json", "all", "cluster", "ignore-eos", "sequential", "add-special-tokens", "add-generation-prompt", "no-stream", "no-pack", "help",
-    };
-
-    private const string Usage = """
-        usage: memserve <command> [options]        (every command takes --model DIR; without it, the embedded default model)
-
-          demo            stream one generation, then a burst of concurrent requests with a throughput/TTFT table,
-                          then a multi-turn chat with TTFT per turn [--cache off|on|both] [--turns N];
-                          --cluster instead compares prompt-tree and round-robin routing on 4 in-process instances
-          generate        --prompt TEXT | --prompt-ids 1,2,3 | --requests FILE.jsonl [--sequential]
-                          [--max-tokens N] [--temperature T] [--top-k K] [--top-p P] [--min-p P] [--seed S]
-                          [--ignore-eos] [--stop TEXT] [--json]
-                          [--instances N] [--disaggregation colocated|pd-basic|pd-caching-1|pd-caching-2|pd-caching-3]
-                          [--kv-transfer aggregated|by-layer]
-                          [--routing round-robin|least-loaded|session-affinity|prompt-tree]   (an in-process cluster)
-                          [--remote HOST:PORT,...]   (serve-instance processes instead of a local model; several form a cluster)
-          logits          --prompt-ids 1,2,3 [--top K] [--all] [--json]
-          tokenize        --tokenizer DIR (--text TEXT | --jsonl FILE) [--add-special-tokens] [--json]
-          chat-template   --tokenizer DIR --messages FILE.json [--add-generation-prompt] [--json]
-          info            [--json]
-          export-default  --out DIR
-          serve-instance  --listen HOST:PORT [--role prefill|decode|colocated] [--instance-id ID]: serve this engine to remote clients
-          bench           --shape S|M|L [--dtype f32|f16|bf16|q8] [--prompt 512] [--gen 128] [--batch 1,4,16] [--runs 3]
-                          [--kv-dtype f32|bf16|auto] [--no-pack] [--json]
-
-        common options: --threads N (compute threads; default: all cores), --memory-mb N (engine memory budget),
-                        --kv-dtype f32|bf16|auto (KV cache elements; default auto: BF16 for 16-bit weights, F32 for F32),
-                        --prefix-cache on|off (default on), --cache-host-mb N, --cache-dir DIR, --cache-disk-mb N
-
-        environment:    MEMSERVE_CPU_PATH=avx512|avx2|portable forces a lower CPU kernel path (info and bench name the path
-                        in use); DOTNET_EnableAVX512=0 / DOTNET_EnableAVX=0 switch the runtime's own instruction sets off
+    private const string Description = """
+        MemServe: in-process LLM inference from the command line.
+        Every command that reads a model takes --model DIR (a Hugging Face folder); without it, the embedded default model.
+        Environment: MEMSERVE_CPU_PATH=avx512|avx2|portable forces a lower CPU kernel path (info and bench name the path in use);
+        DOTNET_EnableAVX512=0 / DOTNET_EnableAVX=0 switch the runtime's own instruction sets off.
         """;
+
+    // '@file' would otherwise read arguments from a file: a prompt may start with '@'.
+    private static readonly ParserConfiguration s_parser = new() { ResponseFileTokenReplacer = null };
 
     /// <summary>Runs a command with the console as output.</summary>
     public static int Run(string[] args) => Run(args, Console.Out, Console.Error);
 
-    /// <summary>Runs a command, writing results to <paramref name="output"/> and diagnostics to <paramref name="error"/>.
+    /// <summary>Runs a command, writing results and help to <paramref name="output"/> and diagnostics to <paramref name="error"/>.
     /// Returns the process exit code: 0 success, 1 a MemServe error (bad model, bad request), 2 a usage error.</summary>
     public static int Run(string[] args, TextWriter output, TextWriter error)
     {
-        if (args.Length == 0 || args[0] is "-h" or "--help" or "help")
+        // "memserve" alone prints the overview and fails; "memserve help [command]" is "memserve [command] --help".
+        bool bare = args.Length == 0;
+        if (bare) args = ["--help"];
+        else if (args[0] == "help") args = [.. args[1..], "--help"];
+        RootCommand root = CreateRoot(output, error);
+        ParseResult parsed = root.Parse(args, s_parser);
+        if (parsed.Action is ParseErrorAction)
         {
-            output.WriteLine(Usage);
-            return args.Length == 0 ? 2 : 0;
+            error.WriteLine($"memserve: {ErrorLine(parsed)} (see 'memserve {CommandPath(parsed.CommandResult.Command)}--help')");
+            return 2;
         }
+        var invocation = new InvocationConfiguration
+        {
+            Output = output, Error = error, EnableDefaultExceptionHandler = false, ProcessTerminationTimeout = null,
+        };
         try
         {
-            CliArgs parsed = CliArgs.Parse(args, s_flags);
-            return parsed.Command switch
-            {
-                "generate" => GenerateCommand.Run(parsed, output, error),
-                "demo" => DemoCommand.Run(parsed, output),
-                "logits" => LogitsCommand.Run(parsed, output),
-                "tokenize" => TokenizeCommand.Run(parsed, output),
-                "chat-template" => ChatTemplateCommand.Run(parsed, output),
-                "info" => InfoCommand.Run(parsed, output),
-                "export-default" => ExportDefaultCommand.Run(parsed, output),
-                "bench" => BenchCommand.Run(parsed, output),
-                "serve-instance" => ServeInstanceCommand.Run(parsed, output, error),
-                _ => throw new CliUsageException($"unknown command '{parsed.Command}'"),
-            };
+            int code = parsed.Invoke(invocation);
+            return bare ? 2 : code;
         }
         catch (CliUsageException ex)
         {
             error.WriteLine($"memserve: {ex.Message}");
-            error.WriteLine(Usage);
             return 2;
         }
         catch (MemServeException ex)
@@ -93,4 +72,41 @@ internal static class CliApp
             return 2;
         }
     }
+
+    /// <summary>The command tree; commands write to <paramref name="output"/> and <paramref name="error"/>. Cheap to
+    /// build (no reflection): a run builds it once.</summary>
+    public static RootCommand CreateRoot(TextWriter output, TextWriter error)
+    {
+        var root = new RootCommand(Description)
+        {
+            DemoCommand.Create(output),
+            GenerateCommand.Create(output, error),
+            LogitsCommand.Create(output),
+            TokenizeCommand.Create(output),
+            ChatTemplateCommand.Create(output),
+            InfoCommand.Create(output),
+            ExportDefaultCommand.Create(output),
+            ServeInstanceCommand.Create(output, error),
+            BenchCommand.Create(output),
+        };
+        CliOptions.RejectRepeats(root);
+        return root;
+    }
+
+    // An unknown word is the one error worth naming (it also causes "required command was not provided" and the like).
+    private static string ErrorLine(ParseResult parsed)
+    {
+        Command command = parsed.CommandResult.Command;
+        if (parsed.UnmatchedTokens.Count > 0)
+        {
+            string token = parsed.UnmatchedTokens[0];
+            if (token.StartsWith('-')) return command is RootCommand ? $"unknown option '{token}'" : $"unknown option '{token}' for '{command.Name}'";
+            return command is RootCommand ? $"unknown command '{token}'" : $"unexpected argument '{token}' for '{command.Name}' (options look like --name value)";
+        }
+        var messages = new List<string>(parsed.Errors.Count);
+        foreach (System.CommandLine.Parsing.ParseError e in parsed.Errors) messages.Add(e.Message.TrimEnd('.'));
+        return string.Join("; ", messages);
+    }
+
+    private static string CommandPath(Command command) => command is RootCommand ? "" : command.Name + " ";
 }

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using MemServe.Compute;
@@ -15,38 +16,66 @@ namespace MemServe.Cli.Commands;
 /// bandwidth measured in the same run, the decode roofline fraction (decode tok/s × weight bytes per token ÷
 /// bandwidth), the read bandwidth of the very pages decode streams and decode's fraction of it (the host's bandwidth
 /// depends on where pages sit), and peak RSS. Shapes use random weights generated in memory (no file); <c>--dtype q8</c>
-/// quantizes at load; <c>--no-pack</c> keeps the matrices row-major in the source instead of packing them into panels. Hidden: <c>--shape tiny</c>, <c>--bandwidth-mb N</c> (probe size, default 1024).
+/// quantizes at load; <c>--no-pack</c> keeps the matrices row-major in the source instead of packing them into panels. Hidden (accepted, not listed in --help): <c>--shape tiny</c>, <c>--bandwidth-mb N</c> (probe size, default 1024), <c>--batch-prompt N</c>, <c>--batch-gen N</c>.
 /// </summary>
 internal static class BenchCommand
 {
-    public static int Run(CliArgs args, TextWriter output)
+    /// <summary>The <c>bench</c> command, writing its table (or JSON) to <paramref name="output"/>.</summary>
+    public static Command Create(TextWriter output)
     {
-        string? modelDir = args.Get("model"), shape = args.Get("shape");
-        string dtypeText = (args.Get("dtype") ?? "bf16").ToLowerInvariant();
-        int threads = args.GetInt("threads") ?? Environment.ProcessorCount;
-        int prompt = args.GetInt("prompt") ?? 512, gen = args.GetInt("gen") ?? 128, runs = args.GetInt("runs") ?? 3;
-        int[] batches = args.GetIntList("batch") ?? [];
-        int batchPrompt = args.GetInt("batch-prompt") ?? 128, batchGen = args.GetInt("batch-gen") ?? 64;
-        long bandwidthBytes = (args.GetLong("bandwidth-mb") ?? 1024) << 20;
-        bool json = args.Has("json"), pack = !args.Has("no-pack");
-        DType? kvType = EngineSetup.ReadKvDType(args);
-        args.ThrowIfUnused();
-        if ((modelDir is null) == (shape is null)) throw new CliUsageException("bench needs exactly one of --model DIR or --shape S|M|L");
-        if (threads < 1 || prompt < 1 || gen < 1 || runs < 1 || batchPrompt < 1 || batchGen < 2 || bandwidthBytes < (4 << 20))
-            throw new CliUsageException("--threads, --prompt, --gen, --runs must be positive, --batch-gen at least 2, --bandwidth-mb at least 4");
-        foreach (int b in batches) if (b < 1) throw new CliUsageException("--batch sizes must be positive");
+        Option<string?> model = CliOptions.ExistingDirectory("--model", "Hugging Face model folder to measure (or --shape)");
+        Option<string?> shape = CliOptions.OptionalChoice("--shape", "A random-weight model of this size instead of --model (S ≈ 135M, M ≈ 0.5B, L ≈ 1.1B parameters)",
+            ["S", "M", "L"], "tiny");
+        Option<string> dtype = CliOptions.Choice("--dtype", "Weight type; q8 quantizes at load (with --model: the weights' own type or q8)", "bf16", ["f32", "f16", "bf16", "q8"]);
+        Option<int> threads = CliOptions.Int("--threads", "Compute threads (default: all cores)", Environment.ProcessorCount, min: 1);
+        Option<int> prompt = CliOptions.Int("--prompt", "Prompt tokens of the prefill measurement", 512, min: 1);
+        Option<int> gen = CliOptions.Int("--gen", "Tokens of the single-sequence decode measurement", 128, min: 1);
+        Option<int[]?> batch = CliOptions.IntList("--batch", "1,4,16", "Concurrent sequences of batched decode through the engine, one run per size", min: 1);
+        Option<int> runs = CliOptions.Int("--runs", "Timed repetitions (the median is reported) after one warm-up", 3, min: 1);
+        Option<int> batchPrompt = Hidden(CliOptions.Int("--batch-prompt", "Prompt tokens per batched sequence", 128, min: 1));
+        Option<int> batchGen = Hidden(CliOptions.Int("--batch-gen", "Tokens per batched sequence", 64, min: 2));
+        Option<int> bandwidthMb = Hidden(CliOptions.Int("--bandwidth-mb", "Bandwidth probe size, MiB", 1024, min: 4));
+        Option<string> kvDType = EngineOptions.KvDType();
+        Option<bool> noPack = CliOptions.Flag("--no-pack", "Keep matrices row-major instead of packing them into panels");
+        Option<bool> json = EngineOptions.Json("Print one JSON object instead of the table");
+        var command = new Command("bench", "Prefill and decode tok/s, batched decode, read bandwidth, roofline fraction and peak RSS")
+        {
+            model, shape, dtype, threads, prompt, gen, batch, runs, batchPrompt, batchGen, bandwidthMb, kvDType, noPack, json,
+        };
+        command.Validators.Add(r =>
+        {
+            if (CliOptions.IsGiven(r, model) == CliOptions.IsGiven(r, shape)) r.AddError("bench needs exactly one of --model DIR or --shape S|M|L");
+        });
+        command.SetAction(r =>
+        {
+            var options = new BenchOptions(r.GetValue(model), r.GetValue(shape), r.GetValue(dtype)!, CliOptions.IsGiven(r, dtype),
+                r.GetValue(threads), r.GetValue(prompt), r.GetValue(gen), CliOptions.GetList(r, batch) ?? [], r.GetValue(runs), r.GetValue(batchPrompt),
+                r.GetValue(batchGen), (long)r.GetValue(bandwidthMb) << 20, EngineOptions.ParseKvDType(r.GetValue(kvDType)!), !r.GetValue(noPack),
+                r.GetValue(json));
+            return Run(options, output);
+        });
+        return command;
+    }
+
+    private static Option<int> Hidden(Option<int> option)
+    {
+        option.Hidden = true;
+        return option;
+    }
+
+    private static int Run(BenchOptions o, TextWriter output)
+    {
+        string dtypeText = o.DType, label;
+        string? shape = o.Shape;
         bool q8 = dtypeText == "q8";
 
         ITensorSource weights;
         ModelConfig config;
         DType stored;
         ITokenizer tokenizer;
-        string label;
         if (shape is not null)
         {
-            if (!q8 && !TryParseDType(dtypeText, out _)) throw new CliUsageException($"--dtype must be f32, f16, bf16 or q8, got '{dtypeText}'");
-            try { config = ModelShapes.Get(shape); }
-            catch (ArgumentException ex) { throw new CliUsageException(ex.Message); }
+            config = ModelShapes.Get(shape);
             stored = q8 ? DType.BF16 : TryParseDType(dtypeText, out DType d) ? d : DType.BF16;
             weights = RandomWeights.Create(config, stored);
             tokenizer = new BenchTokenizer(config.VocabSize);
@@ -54,21 +83,21 @@ internal static class BenchCommand
         }
         else
         {
-            LoadedModel model = LoadedModel.Load(modelDir);
+            LoadedModel model = LoadedModel.Load(o.Model);
             (weights, config, tokenizer, label) = (model.Weights, model.Config, model.Tokenizer, model.Name);
             stored = ModelInfo.Describe(null, config, weights).WeightDType;
-            if (!q8 && args.Has("dtype") && (!TryParseDType(dtypeText, out DType asked) || asked != stored))
+            if (!q8 && o.DTypeGiven && (!TryParseDType(dtypeText, out DType asked) || asked != stored))
                 throw new CliUsageException($"--model weights are {stored}; --dtype may only be {stored.SafetensorsName().ToLowerInvariant()} or q8");
             if (!q8) dtypeText = stored.SafetensorsName().ToLowerInvariant();
         }
 
         using (weights)
         {
-            DType kv = new LlmEngineOptions { KvCacheDType = kvType }.ResolveKvCacheDType(stored);
-            var result = Measure(config, weights, tokenizer, q8, pack, kv, threads, prompt, gen, runs, batches, batchPrompt, batchGen, bandwidthBytes);
+            DType kv = new LlmEngineOptions { KvCacheDType = o.KvDType }.ResolveKvCacheDType(stored);
+            var result = Measure(config, weights, tokenizer, q8, o.Pack, kv, o.Threads, o.Prompt, o.Gen, o.Runs, o.Batches, o.BatchPrompt, o.BatchGen, o.BandwidthBytes);
             result.Shape = label;
             result.DType = dtypeText;
-            Print(result, json, output);
+            Print(result, o.Json, output);
         }
         return 0;
     }
@@ -162,6 +191,9 @@ internal static class BenchCommand
         foreach (var (batch, tokS) in r.Batched) output.WriteLine(string.Format(c, "  decode ({0,2} seqs)   {1,10:F1} tok/s total", batch, tokS));
         output.WriteLine(string.Format(c, "  peak RSS           {0,10:F1} MB", r.PeakRssBytes / 1e6));
     }
+
+    private sealed record BenchOptions(string? Model, string? Shape, string DType, bool DTypeGiven, int Threads, int Prompt, int Gen,
+        int[] Batches, int Runs, int BatchPrompt, int BatchGen, long BandwidthBytes, DType? KvDType, bool Pack, bool Json);
 
     private sealed class BenchResult
     {

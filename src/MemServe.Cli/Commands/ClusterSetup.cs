@@ -7,13 +7,13 @@ namespace MemServe.Cli.Commands;
 /// <summary>
 /// The cluster options of engine-backed commands: <c>--instances N</c> (in-process instances; with a PD strategy
 /// half prefill, half decode, at least one of each), <c>--disaggregation NAME</c>, <c>--routing NAME</c> and <c>--kv-transfer aggregated|by-layer</c> (how PD strategies
-/// ship the prompt's KV). Without
+/// ship the prompt's KV), read by <see cref="ClusterOptions"/>. Without
 /// any of them a command runs one plain engine. <see cref="CreateInstances"/> is the one place that turns the
 /// options into instances (the hook for remote instances).
 /// </summary>
 internal sealed class ClusterSetup
 {
-    private ClusterSetup(int instances, string disaggregation, string routing, bool requested,
+    public ClusterSetup(int instances, string disaggregation, string routing, bool requested,
         KvTransferMode kvTransfer = KvTransferMode.Aggregated)
     {
         KvTransfer = kvTransfer;
@@ -40,30 +40,6 @@ internal sealed class ClusterSetup
 
     /// <summary>True when the strategy splits prefill and decode.</summary>
     public bool IsDisaggregated => Disaggregation != DisaggregationStrategies.Colocated;
-
-    /// <summary>Reads --instances, --disaggregation, --routing and --kv-transfer (call before <see cref="CliArgs.ThrowIfUnused"/>).</summary>
-    public static ClusterSetup Read(CliArgs args)
-    {
-        int? instances = args.GetInt("instances");
-        string? disaggregation = args.Get("disaggregation")?.ToLowerInvariant();
-        string? routing = args.Get("routing")?.ToLowerInvariant();
-        if (disaggregation is not null && !DisaggregationStrategies.Names.Contains(disaggregation))
-            throw new CliUsageException($"--disaggregation must be one of {string.Join(", ", DisaggregationStrategies.Names)}");
-        if (routing is not null && !RoutingPolicies.Names.Contains(routing))
-            throw new CliUsageException($"--routing must be one of {string.Join(", ", RoutingPolicies.Names)}");
-        KvTransferMode kvTransfer = args.Get("kv-transfer")?.ToLowerInvariant() switch
-        {
-            null or "aggregated" => KvTransferMode.Aggregated,
-            "by-layer" => KvTransferMode.ByLayer,
-            _ => throw new CliUsageException("--kv-transfer must be aggregated or by-layer"),
-        };
-        disaggregation ??= DisaggregationStrategies.Colocated;
-        int minimum = disaggregation == DisaggregationStrategies.Colocated ? 1 : 2;
-        if (instances is { } n && n < minimum)
-            throw new CliUsageException($"--instances must be at least {minimum} with --disaggregation {disaggregation}");
-        bool requested = instances is not null || args.Has("disaggregation") || args.Has("routing");
-        return new ClusterSetup(instances ?? minimum, disaggregation, routing ?? RoutingPolicies.PromptTree, requested, kvTransfer);
-    }
 
     /// <summary>A setup for <paramref name="instances"/> colocated instances routed by <paramref name="routing"/>.</summary>
     public static ClusterSetup Colocated(int instances, string routing) =>

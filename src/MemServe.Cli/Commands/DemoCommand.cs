@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using MemServe.Engine;
@@ -34,24 +35,29 @@ internal static class DemoCommand
         "the KV cache of earlier requests, indexes it in a prompt tree keyed by blocks of sixteen tokens, and spills " +
         "cold blocks from the device arena to host memory and then to disk. Answer briefly and precisely.\n";
 
-    public static int Run(CliArgs args, TextWriter output)
+    /// <summary>The <c>demo</c> command, writing its tables to <paramref name="output"/>.</summary>
+    public static Command Create(TextWriter output)
     {
-        EngineSetup setup = EngineSetup.Read(args);
-        int[] levels = args.GetIntList("concurrency") ?? [32];
-        int maxTokens = args.GetInt("max-tokens") ?? 64;
-        string cacheMode = args.Get("cache") ?? "both";
-        int turns = args.GetInt("turns") ?? 4;
-        bool cluster = args.Has("cluster");
-        int sessions = args.GetInt("sessions") ?? 8;
-        args.ThrowIfUnused();
-        if (sessions < 1) throw new CliUsageException("--sessions must be ≥ 1");
-        if (cacheMode is not ("off" or "on" or "both")) throw new CliUsageException("--cache must be off, on or both");
-        if (turns < 1) throw new CliUsageException("--turns must be ≥ 1");
-        foreach (int level in levels)
+        var engine = new EngineOptions();
+        Option<int[]?> concurrency = CliOptions.IntList("--concurrency", "32,64", "Concurrent requests per burst, one burst per level [default: 32]", min: 1);
+        Option<int> maxTokens = CliOptions.Int("--max-tokens", "Tokens per request (at most 32 in the conversation)", 64, min: 1);
+        Option<string> cache = CliOptions.Choice("--cache", "Prefix cache setting(s) the multi-turn conversation runs with", "both", ["off", "on", "both"]);
+        Option<int> turns = CliOptions.Int("--turns", "Turns of the multi-turn conversation", 4, min: 1);
+        Option<bool> cluster = CliOptions.Flag("--cluster", "Instead: compare prompt-tree and round-robin routing on 4 in-process instances");
+        Option<int> sessions = CliOptions.Int("--sessions", "Concurrent chat sessions of --cluster", 8, min: 1);
+        var command = new Command("demo",
+            "Stream one generation, run bursts of concurrent requests (throughput, TTFT), then a multi-turn chat with TTFT per turn")
         {
-            if (level < 1) throw new CliUsageException("--concurrency levels must be ≥ 1");
-        }
+            concurrency, maxTokens, cache, turns, cluster, sessions,
+        };
+        engine.AddTo(command);
+        command.SetAction(r => Run(engine.Read(r), CliOptions.GetList(r, concurrency) ?? [32], r.GetValue(maxTokens), r.GetValue(cache)!,
+            r.GetValue(turns), r.GetValue(cluster), r.GetValue(sessions), output));
+        return command;
+    }
 
+    private static int Run(EngineSetup setup, int[] levels, int maxTokens, string cacheMode, int turns, bool cluster, int sessions, TextWriter output)
+    {
         if (cluster)
         {
             ClusterDemo.Run(setup, sessions, Math.Max(turns, 2), Math.Min(maxTokens, 32), output);

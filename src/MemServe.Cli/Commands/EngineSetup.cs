@@ -4,10 +4,11 @@ using MemServe.Model;
 
 namespace MemServe.Cli.Commands;
 
-/// <summary>Options every engine-backed command shares: --model, --threads, --memory-mb, --max-batch-tokens, --kv-dtype.</summary>
+/// <summary>What every engine-backed command shares (read from <see cref="EngineOptions"/>): the model folder (null: the
+/// embedded default), threads, memory budget, batch size, KV dtype and prefix-cache tiers. Immutable.</summary>
 internal sealed class EngineSetup
 {
-    private EngineSetup(string? modelDirectory, int threads, long? memoryBytes, int? maxBatchTokens)
+    public EngineSetup(string? modelDirectory, int threads, long? memoryBytes, int? maxBatchTokens)
     {
         ModelDirectory = modelDirectory;
         Threads = threads;
@@ -25,35 +26,6 @@ internal sealed class EngineSetup
 
     /// <summary>--prefix-cache on|off, --cache-host-mb, --cache-dir, --cache-disk-mb.</summary>
     public PrefixCacheOptions PrefixCache { get; init; } = new();
-
-    /// <summary>Reads the shared options (call before <see cref="CliArgs.ThrowIfUnused"/>).</summary>
-    public static EngineSetup Read(CliArgs args)
-    {
-        long? memoryMb = args.GetLong("memory-mb");
-        if (memoryMb is <= 0) throw new CliUsageException("--memory-mb must be positive");
-        string cache = args.Get("prefix-cache") ?? "on";
-        if (cache is not ("on" or "off")) throw new CliUsageException("--prefix-cache must be on or off");
-        long hostMb = args.GetLong("cache-host-mb") ?? 0, diskMb = args.GetLong("cache-disk-mb") ?? 1024;
-        if (hostMb < 0 || diskMb < 0) throw new CliUsageException("--cache-host-mb and --cache-disk-mb must be 0 or more");
-        DType? kvType = ReadKvDType(args);
-        return new EngineSetup(args.Get("model"), args.GetInt("threads") ?? 0, memoryMb * (1L << 20), args.GetInt("max-batch-tokens"))
-        {
-            KvCacheDType = kvType,
-            PrefixCache = new PrefixCacheOptions
-            {
-                Enabled = cache == "on", HostBytes = hostMb << 20, DiskDirectory = args.Get("cache-dir"), DiskBytes = diskMb << 20,
-            },
-        };
-    }
-
-    /// <summary>--kv-dtype f32|bf16|auto (default auto: null, the engine's choice from the weights).</summary>
-    public static DType? ReadKvDType(CliArgs args) => (args.Get("kv-dtype") ?? "auto").ToLowerInvariant() switch
-    {
-        "auto" => null,
-        "f32" => DType.F32,
-        "bf16" => DType.BF16,
-        string other => throw new CliUsageException($"--kv-dtype must be f32, bf16 or auto, got '{other}'"),
-    };
 
     /// <summary>
     /// Loads the model and starts an engine that owns its weights. The memory budget defaults to the

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Text.Json;
 using MemServe.Engine;
 using MemServe.Sampling;
@@ -10,52 +11,45 @@ namespace MemServe.Cli.Commands;
 /// </summary>
 internal static class GenerateCommand
 {
-    /// <summary>Tokens generated when neither the command line nor a request says.</summary>
-    public const int DefaultMaxTokens = 128;
-
-    public static int Run(CliArgs args, TextWriter output, TextWriter error)
+    /// <summary>The <c>generate</c> command, writing results to <paramref name="output"/> and the streaming summary to <paramref name="error"/>.</summary>
+    public static Command Create(TextWriter output, TextWriter error)
     {
-        EngineSetup setup = EngineSetup.Read(args);
-        ClusterSetup cluster = ClusterSetup.Read(args);
-        GenerationRequest defaults = ReadRequestOptions(args);
-        string? prompt = args.Get("prompt");
-        int[]? promptIds = args.GetIntList("prompt-ids");
-        string? requestsPath = args.Get("requests");
-        bool sequential = args.Has("sequential");
-        bool json = args.Has("json");
-        IReadOnlyList<string>? remote = RemoteSetup.Read(args);
-        args.ThrowIfUnused();
-        int sources = (prompt is null ? 0 : 1) + (promptIds is null ? 0 : 1) + (requestsPath is null ? 0 : 1);
-        if (sources != 1) throw new CliUsageException("give exactly one of --prompt, --prompt-ids or --requests");
+        var engine = new EngineOptions();
+        var cluster = new ClusterOptions();
+        var request = new RequestOptions();
+        Option<string?> prompt = CliOptions.Text("--prompt", "TEXT", "The prompt text (streamed output)");
+        Option<int[]?> promptIds = CliOptions.IntList("--prompt-ids", "1,2,3", "The prompt as comma-separated token ids");
+        Option<string?> requests = CliOptions.ExistingFile("--requests", "FILE.jsonl",
+            "One request per line: prompt or prompt_ids, optionally max_tokens, temperature, top_p, top_k, min_p, seed, ignore_eos, stop, session");
+        Option<bool> sequential = CliOptions.Flag("--sequential", "Run the --requests one after another instead of together");
+        Option<bool> json = EngineOptions.Json("Print the result as one JSON object (always so with --requests)");
+        Option<string?> remote = RemoteSetup.CreateOption();
+        var command = new Command("generate", "Generate from one prompt (streamed, or JSON) or from a JSONL file of requests run together")
+        {
+            prompt, promptIds, requests, sequential, json, remote,
+        };
+        request.AddTo(command);
+        engine.AddTo(command);
+        cluster.AddTo(command);
+        command.Validators.Add(r =>
+        {
+            int sources = (CliOptions.IsGiven(r, prompt) ? 1 : 0) + (CliOptions.IsGiven(r, promptIds) ? 1 : 0) + (CliOptions.IsGiven(r, requests) ? 1 : 0);
+            if (sources != 1) r.AddError("give exactly one of --prompt, --prompt-ids or --requests");
+        });
+        command.SetAction(r => Run(engine.Read(r), cluster.Read(r), request.Read(r), r.GetValue(prompt), CliOptions.GetList(r, promptIds),
+            r.GetValue(requests), r.GetValue(sequential), r.GetValue(json), RemoteSetup.Read(r, remote), output, error));
+        return command;
+    }
 
+    private static int Run(EngineSetup setup, ClusterSetup cluster, GenerationRequest defaults, string? prompt, int[]? promptIds,
+        string? requestsPath, bool sequential, bool json, IReadOnlyList<string>? remote, TextWriter output, TextWriter error)
+    {
         List<GenerationRequest>? batch = requestsPath is null ? null : RequestFile.Read(requestsPath, defaults);
         using ServedEngine served = remote is null ? setup.CreateServed(cluster) : new ServedEngine(RemoteSetup.Connect(remote, cluster), null);
         ILlmEngine engine = served.Engine;
         if (batch is not null) return RunBatch(engine, batch, sequential, output);
         GenerationRequest request = defaults with { Prompt = prompt, PromptTokenIds = promptIds };
         return json ? RunJson(engine, request, output) : RunStreaming(engine, request, output, error);
-    }
-
-    /// <summary>Reads the sampling and stopping options shared by every generate mode.</summary>
-    public static GenerationRequest ReadRequestOptions(CliArgs args)
-    {
-        string? stop = args.Get("stop");
-        var sampling = new SamplingParameters
-        {
-            Temperature = (float)(args.GetDouble("temperature") ?? 0),
-            TopK = args.GetInt("top-k") ?? 0,
-            TopP = (float)(args.GetDouble("top-p") ?? 1),
-            MinP = (float)(args.GetDouble("min-p") ?? 0),
-            RepetitionPenalty = (float)(args.GetDouble("repetition-penalty") ?? 1),
-            Seed = args.GetLong("seed"),
-        };
-        return new GenerationRequest
-        {
-            Sampling = sampling,
-            MaxTokens = args.GetInt("max-tokens") ?? DefaultMaxTokens,
-            IgnoreEos = args.Has("ignore-eos"),
-            StopStrings = stop is null ? [] : [stop],
-        };
     }
 
     private static int RunStreaming(ILlmEngine engine, GenerationRequest request, TextWriter output, TextWriter error)

@@ -1,3 +1,4 @@
+using System.CommandLine;
 using System.Globalization;
 using MemServe.Compute;
 using MemServe.Engine;
@@ -9,12 +10,18 @@ namespace MemServe.Cli.Commands;
 /// <summary><c>memserve info [--model DIR] [--json]</c>: configuration, parameter count, dtype and memory use.</summary>
 internal static class InfoCommand
 {
-    public static int Run(CliArgs args, TextWriter output)
+    /// <summary>The <c>info</c> command, writing to <paramref name="output"/>.</summary>
+    public static Command Create(TextWriter output)
     {
-        string? directory = args.Get("model");
-        bool json = args.Has("json");
-        args.ThrowIfUnused();
+        Option<string?> model = EngineOptions.Model();
+        Option<bool> json = EngineOptions.Json("Print one JSON object instead of text");
+        var command = new Command("info", "The model's configuration, parameter count, dtype, memory use and the CPU kernel path") { model, json };
+        command.SetAction(r => Run(r.GetValue(model), r.GetValue(json), output));
+        return command;
+    }
 
+    private static int Run(string? directory, bool json, TextWriter output)
+    {
         using LoadedModel model = LoadedModel.Load(directory);
         ModelConfig c = model.Config;
         long parameters = model.ParameterCount;

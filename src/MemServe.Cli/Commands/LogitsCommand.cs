@@ -1,3 +1,4 @@
+using System.CommandLine;
 using MemServe.Memory;
 using MemServe.Model;
 using MemServe.Runner;
@@ -10,17 +11,27 @@ namespace MemServe.Cli.Commands;
 /// </summary>
 internal static class LogitsCommand
 {
-    public static int Run(CliArgs args, TextWriter output)
+    /// <summary>The <c>logits</c> command, writing to <paramref name="output"/>.</summary>
+    public static Command Create(TextWriter output)
     {
-        string? directory = args.Get("model");
-        int[] ids = args.GetIntList("prompt-ids") ?? throw new CliUsageException("option --prompt-ids is required");
-        int top = args.GetInt("top") ?? 10;
-        bool all = args.Has("all");
-        bool json = args.Has("json");
-        int threads = args.GetInt("threads") ?? 0;
-        args.ThrowIfUnused();
-        if (top < 0) throw new CliUsageException("--top must be ≥ 0");
+        Option<string?> model = EngineOptions.Model();
+        Option<int[]?> promptIds = CliOptions.IntList("--prompt-ids", "1,2,3", "The prompt as comma-separated token ids");
+        promptIds.Required = true;
+        Option<int> top = CliOptions.Int("--top", "How many of the highest logits to list", 10, min: 0);
+        Option<bool> all = CliOptions.Flag("--all", "With --json, also print every logit of the vocabulary");
+        Option<bool> json = EngineOptions.Json();
+        Option<int?> threads = EngineOptions.Threads(min: 0);
+        var command = new Command("logits", "The last prompt position's logits straight from the runner (no sampling, no engine)")
+        {
+            model, promptIds, top, all, json, threads,
+        };
+        command.SetAction(r => Run(r.GetValue(model), CliOptions.GetList(r, promptIds)!, r.GetValue(top), r.GetValue(all), r.GetValue(json),
+            r.GetValue(threads) ?? 0, output));
+        return command;
+    }
 
+    private static int Run(string? directory, int[] ids, int top, bool all, bool json, int threads, TextWriter output)
+    {
         using LoadedModel model = LoadedModel.Load(directory);
         float[] logits = LastPositionLogits(model, ids, threads);
         int[] order = TopIndices(logits, Math.Min(top, logits.Length));

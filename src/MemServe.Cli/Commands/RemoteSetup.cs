@@ -1,3 +1,4 @@
+using System.CommandLine;
 using MemServe.Cluster;
 using MemServe.Cluster.Remote;
 using MemServe.Engine;
@@ -11,15 +12,22 @@ namespace MemServe.Cli.Commands;
 /// whose instance dies is retried on another one.</summary>
 internal static class RemoteSetup
 {
-    /// <summary>Reads <c>--remote</c> (null when absent; call before <see cref="CliArgs.ThrowIfUnused"/>).</summary>
-    public static IReadOnlyList<string>? Read(CliArgs args)
+    /// <summary><c>--remote HOST:PORT[,HOST:PORT...]</c>; a given value must name at least one endpoint.</summary>
+    public static Option<string?> CreateOption()
     {
-        string? remote = args.Get("remote");
-        if (remote is null) return null;
-        IReadOnlyList<string> endpoints = RemoteEndpoint.SplitList(remote);
-        if (endpoints.Count == 0) throw new CliUsageException("--remote needs at least one HOST:PORT");
-        return endpoints;
+        Option<string?> option = CliOptions.Text("--remote", "HOST:PORT,...",
+            "Use memserve serve-instance processes instead of a local model; several form a cluster (with --disaggregation, --routing)");
+        option.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && RemoteEndpoint.SplitList(text).Count == 0)
+                r.AddError("--remote needs at least one HOST:PORT");
+        });
+        return option;
     }
+
+    /// <summary>The endpoints <paramref name="option"/> names, or null when it is absent.</summary>
+    public static IReadOnlyList<string>? Read(ParseResult result, Option<string?> option) =>
+        result.GetValue(option) is { } text ? RemoteEndpoint.SplitList(text) : null;
 
     /// <summary>Connects to every endpoint; an unreachable one fails with <see cref="RemoteInstanceException"/> naming it.</summary>
     public static ILlmEngine Connect(IReadOnlyList<string> endpoints, ClusterSetup cluster)

@@ -1,3 +1,5 @@
+using System.CommandLine;
+using System.Diagnostics.CodeAnalysis;
 using System.Net;
 using System.Runtime.InteropServices;
 using MemServe.Cluster;
@@ -13,14 +15,29 @@ namespace MemServe.Cli.Commands;
 /// </summary>
 internal static class ServeInstanceCommand
 {
-    public static int Run(CliArgs args, TextWriter output, TextWriter error)
+    /// <summary>The <c>serve-instance</c> command, printing the listening line to <paramref name="output"/>.</summary>
+    public static Command Create(TextWriter output, TextWriter error)
     {
-        EngineSetup setup = EngineSetup.Read(args);
-        IPEndPoint listen = ParseListen(args.Require("listen"));
-        InstanceRole role = ParseRole(args.Get("role") ?? "colocated");
-        string? instanceId = args.Get("instance-id");
-        args.ThrowIfUnused();
+        var engine = new EngineOptions();
+        Option<string?> listen = CliOptions.Text("--listen", "HOST:PORT", "Address to listen on, numeric (e.g. 127.0.0.1:5000; port 0: any free port)", required: true);
+        listen.Validators.Add(r =>
+        {
+            if (r.GetValueOrDefault<string?>() is { } text && !TryParseListen(text, out _))
+                r.AddError($"--listen expects HOST:PORT with a numeric address (e.g. 127.0.0.1:5000), got '{text}'");
+        });
+        Option<string> role = CliOptions.Choice("--role", "What this instance does in a cluster", "colocated", ["prefill", "decode", "colocated"]);
+        Option<string?> instanceId = CliOptions.Text("--instance-id", "ID", "The instance's name in cluster stats [default: ROLE@HOST:PORT]");
+        var command = new Command("serve-instance", "Serve this engine to remote clients (memserve generate --remote) until SIGTERM or Ctrl+C")
+        {
+            listen, role, instanceId,
+        };
+        engine.AddTo(command);
+        command.SetAction(r => Run(engine.Read(r), IPEndPoint.Parse(r.GetValue(listen)!), ParseRole(r.GetValue(role)!), r.GetValue(instanceId), output, error));
+        return command;
+    }
 
+    private static int Run(EngineSetup setup, IPEndPoint listen, InstanceRole role, string? instanceId, TextWriter output, TextWriter error)
+    {
         (string tokenizerJson, string? tokenizerConfigJson) = TokenizerFiles(setup.ModelDirectory);
         var instance = new LocalEngineInstance(instanceId ?? $"{Name(role)}@{listen}", role, setup.CreateEngine());
         try
@@ -58,19 +75,14 @@ internal static class ServeInstanceCommand
         return 0;
     }
 
-    private static IPEndPoint ParseListen(string text)
-    {
-        if (!IPEndPoint.TryParse(text, out IPEndPoint? endPoint) || !text.Contains(':', StringComparison.Ordinal))
-            throw new CliUsageException($"--listen expects HOST:PORT with a numeric address (e.g. 127.0.0.1:5000), got '{text}'");
-        return endPoint;
-    }
+    private static bool TryParseListen(string text, [NotNullWhen(true)] out IPEndPoint? endPoint) =>
+        IPEndPoint.TryParse(text, out endPoint) && text.Contains(':', StringComparison.Ordinal);
 
     private static InstanceRole ParseRole(string text) => text switch
     {
-        "colocated" => InstanceRole.Colocated,
         "prefill" => InstanceRole.Prefill,
         "decode" => InstanceRole.Decode,
-        _ => throw new CliUsageException($"--role must be prefill, decode or colocated, got '{text}'"),
+        _ => InstanceRole.Colocated,
     };
 
     private static string Name(InstanceRole role) => role.ToString().ToLowerInvariant();

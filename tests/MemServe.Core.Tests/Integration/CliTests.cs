@@ -100,7 +100,7 @@ public class CliTests(ExportedDefaultModel exported) : IClassFixture<ExportedDef
     }
 
     [Theory]
-    [InlineData(new[] { "generate", "--model", "/nonexistent/model", "--prompt", "x" }, 1, "/nonexistent/model")]
+    [InlineData(new[] { "generate", "--model", "/nonexistent/model", "--prompt", "x" }, 2, "/nonexistent/model")]
     [InlineData(new[] { "generate", "--prompt-ids", "1,999999", "--json" }, 1, "999999")]
     [InlineData(new[] { "generate", "--prompt", "x", "--temperature", "-1" }, 1, "emperature")]
     [InlineData(new[] { "logits", "--prompt-ids", "" }, 1, "empty")]
