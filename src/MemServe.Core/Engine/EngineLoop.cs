@@ -18,6 +18,7 @@ internal sealed class EngineLoop : IDisposable
     private readonly IModelRunner _runner;
     private readonly Scheduler _scheduler;
     private readonly Sampler _sampler;
+    private readonly LogprobCalculator _logprobs;
     private readonly ChannelReader<Sequence> _admissions;
     private readonly ConcurrentQueue<Sequence> _abandoned = new();
     private readonly Channel<EngineWork> _work = Channel.CreateUnbounded<EngineWork>(new UnboundedChannelOptions { SingleReader = false });
@@ -35,6 +36,7 @@ internal sealed class EngineLoop : IDisposable
         _runner = runner;
         _scheduler = scheduler;
         _sampler = new Sampler(runner.Config.VocabSize);
+        _logprobs = new LogprobCalculator(runner.Config.VocabSize);
         _admissions = admissions;
         _counters = counters;
         _time = time;
@@ -234,14 +236,16 @@ internal sealed class EngineLoop : IDisposable
             if (!part.NeedsLogits || sequence.IsAbandoned) continue;
             try
             {
-                int token = _sampler.Sample(output.Logits(i), sequence.Sampling, ref sequence.Rng,
+                int token = _sampler.Sample(output.Logits(i), sequence.Sampling, sequence.LogitBias, ref sequence.Rng,
                     sequence.Tokens, sequence.PromptTokens);
+                // Logprobs describe the model's raw distribution: the logits as given, before bias and penalties.
+                TokenLogprobs? logprobs = sequence.Logprobs is { } top ? _logprobs.Compute(output.Logits(i), token, top) : null;
                 if (sequence.Handoff is { } handoff)
                 {
                     HandOff(sequence, handoff, token, now);
                     continue;
                 }
-                GenerationUpdate update = SequenceOutput.Accept(sequence, token, now, _time);
+                GenerationUpdate update = SequenceOutput.Accept(sequence, token, now, _time, logprobs);
                 if (update.IsFinal)
                 {
                     _scheduler.Finish(sequence); // blocks are free (or cached) before the caller sees the end

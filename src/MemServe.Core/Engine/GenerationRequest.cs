@@ -43,6 +43,14 @@ public sealed record GenerationRequest
     /// session-affinity routing keeps a session's requests on one instance.</summary>
     public string? SessionId { get; init; }
 
+    /// <summary>Log-probabilities per generated token: null (the default) leaves them off; 0 to
+    /// <see cref="MaxTopLogprobs"/> attaches <see cref="GenerationUpdate.Logprobs"/> to every update with that many
+    /// most likely alternatives. Values are the model's raw distribution (see <see cref="TokenLogprobs"/>).</summary>
+    public int? Logprobs { get; init; }
+
+    /// <summary>Largest <see cref="Logprobs"/> accepted (20, as the OpenAI API allows).</summary>
+    public const int MaxTopLogprobs = 20;
+
     /// <summary>A request for <paramref name="prompt"/> with default settings.</summary>
     public static GenerationRequest FromPrompt(string prompt) => new() { Prompt = prompt };
 

@@ -19,6 +19,10 @@ public sealed record GenerationUpdate(int TokenId, string TextDelta)
     /// <summary>Set on the last update only.</summary>
     public GenerationTimings? Timings { get; init; }
 
+    /// <summary>The generated token's log-probabilities when the request asked for them
+    /// (<see cref="GenerationRequest.Logprobs"/>); null otherwise.</summary>
+    public TokenLogprobs? Logprobs { get; init; }
+
     /// <summary>True on the last update of a request.</summary>
     public bool IsFinal => FinishReason is not null;
 }

@@ -27,6 +27,8 @@ internal sealed class Sequence
         prompt.CopyTo(_tokens, 0);
         Count = PromptTokens = prompt.Length;
         Sampling = request.Sampling;
+        LogitBias = LogitBiasTable.Create(request.Sampling.LogitBias);
+        Logprobs = request.Logprobs;
         _rng = new Xoshiro256StarStar(request.Sampling.Seed ?? Random.Shared.NextInt64());
         MaxTokens = request.MaxTokens;
         ContextLimit = contextLimit;
@@ -84,6 +86,12 @@ internal sealed class Sequence
     public int CachedPromptTokens { get; set; } = -1;
 
     public SamplingParameters Sampling { get; }
+
+    /// <summary><see cref="SamplingParameters.LogitBias"/> flattened once for the sampler; null without a bias.</summary>
+    public LogitBiasTable? LogitBias { get; }
+
+    /// <summary>Top alternatives per token when the request asked for logprobs; null when it did not.</summary>
+    public int? Logprobs { get; }
 
     /// <summary>The request's own generator (seeded: same tokens alone or batched).</summary>
     public ref Xoshiro256StarStar Rng => ref _rng;
