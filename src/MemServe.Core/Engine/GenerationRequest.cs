@@ -51,6 +51,16 @@ public sealed record GenerationRequest
     /// <summary>Largest <see cref="Logprobs"/> accepted (20, as the OpenAI API allows).</summary>
     public const int MaxTopLogprobs = 20;
 
+    /// <summary>How many independent choices to generate for the prompt (1 to <see cref="MaxChoices"/>, default 1).
+    /// The prompt is prefilled once and the choices share its KV blocks; each continues with its own random
+    /// stream (with a <see cref="SamplingParameters.Seed"/>, choice i uses a seed derived from it and i), its own
+    /// stop conditions and its own final update. Updates carry <see cref="GenerationUpdate.ChoiceIndex"/>; the
+    /// stream ends after the last choice's final update.</summary>
+    public int N { get; init; } = 1;
+
+    /// <summary>Largest <see cref="N"/> accepted (128, as the OpenAI API allows).</summary>
+    public const int MaxChoices = 128;
+
     /// <summary>A request for <paramref name="prompt"/> with default settings.</summary>
     public static GenerationRequest FromPrompt(string prompt) => new() { Prompt = prompt };
 

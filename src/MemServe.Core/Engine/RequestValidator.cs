@@ -45,6 +45,8 @@ internal sealed class RequestValidator
             if (string.IsNullOrEmpty(request.StopStrings[i])) Fail($"StopStrings[{i}] is empty.");
         }
         for (int i = 0; i < request.StopTokenIds.Count; i++) CheckTokenId(request.StopTokenIds[i], $"StopTokenIds[{i}]");
+        if (request.N < 1 || request.N > GenerationRequest.MaxChoices)
+            Fail($"N must be between 1 and {GenerationRequest.MaxChoices} (got {request.N}).");
         if (request.Logprobs is { } top && (uint)top > GenerationRequest.MaxTopLogprobs)
             Fail($"Logprobs must be null (off) or 0 to {GenerationRequest.MaxTopLogprobs} alternatives (got {top}).");
         if (request.Sampling.LogitBias is { } bias) ValidateLogitBias(bias);

@@ -21,8 +21,9 @@ internal static class OpenAIRequestMapper
         if (body.Echo == true) throw OpenAIException.BadRequest("echo is not supported.", "echo");
         if (body.BestOf is > 1) throw OpenAIException.BadRequest("best_of other than 1 is not supported.", "best_of");
         if (!string.IsNullOrEmpty(body.Suffix)) throw OpenAIException.BadRequest("suffix is not supported.", "suffix");
-        if (body.Logprobs is not null) throw OpenAIException.BadRequest("logprobs is not supported.", "logprobs");
-        GenerationRequest request = Common(body, body.MaxTokens ?? DefaultCompletionMaxTokens);
+        if (body.Logprobs is { } top && (uint)top > GenerationRequest.MaxTopLogprobs)
+            throw OpenAIException.BadRequest($"logprobs must be between 0 and {GenerationRequest.MaxTopLogprobs} (got {top}).", "logprobs");
+        GenerationRequest request = Common(body, body.MaxTokens ?? DefaultCompletionMaxTokens) with { Logprobs = body.Logprobs };
         JsonElement prompt = body.Prompt;
         if (prompt.ValueKind == JsonValueKind.Array && prompt.GetArrayLength() == 1 && prompt[0].ValueKind is JsonValueKind.String or JsonValueKind.Array)
             prompt = prompt[0];
@@ -39,7 +40,12 @@ internal static class OpenAIRequestMapper
     /// <summary>The request of a chat body, its messages rendered with <paramref name="template"/>.</summary>
     public static GenerationRequest ToGenerationRequest(ChatCompletionRequest body, Func<ChatTemplate> template)
     {
-        if (body.Logprobs == true) throw OpenAIException.BadRequest("logprobs is not supported.", "logprobs");
+        if (body.TopLogprobs is { } top)
+        {
+            if (body.Logprobs != true) throw OpenAIException.BadRequest("top_logprobs requires logprobs: true.", "top_logprobs");
+            if ((uint)top > GenerationRequest.MaxTopLogprobs)
+                throw OpenAIException.BadRequest($"top_logprobs must be between 0 and {GenerationRequest.MaxTopLogprobs} (got {top}).", "top_logprobs");
+        }
         if (body.Tools.ValueKind == JsonValueKind.Array && body.Tools.GetArrayLength() > 0)
             throw OpenAIException.BadRequest("tools are not supported.", "tools");
         if (body.Messages is not { Count: > 0 } messages) throw OpenAIException.BadRequest("messages must contain at least one message.", "messages");
@@ -56,12 +62,18 @@ internal static class OpenAIRequestMapper
             turns.Add(new ChatMessage(role, Content(message.Content, i)));
         }
         GenerationRequest request = Common(body, body.MaxCompletionTokens ?? body.MaxTokens ?? new GenerationRequest().MaxTokens);
-        return request with { Prompt = template().Render(turns, addGenerationPrompt: true), AddSpecialTokens = false };
+        return request with
+        {
+            Prompt = template().Render(turns, addGenerationPrompt: true),
+            AddSpecialTokens = false,
+            Logprobs = body.Logprobs == true ? body.TopLogprobs ?? 0 : null,
+        };
     }
 
     private static GenerationRequest Common(SamplingRequest body, int maxTokens)
     {
-        if (body.N is { } n && n != 1) throw OpenAIException.BadRequest($"n must be 1 (got {n}); MemServe returns one choice.", "n");
+        if (body.N is { } n && (n < 1 || n > GenerationRequest.MaxChoices))
+            throw OpenAIException.BadRequest($"n must be between 1 and {GenerationRequest.MaxChoices} (got {n}).", "n");
         if (maxTokens < 1) throw OpenAIException.BadRequest($"max_tokens must be at least 1 (got {maxTokens}).", "max_tokens");
         Range(body.Temperature, 0, 2, "temperature");
         if (body.TopP is { } topP && !(topP > 0 && topP <= 1)) throw OpenAIException.BadRequest($"top_p must be in (0, 1] (got {topP}).", "top_p");
@@ -75,6 +87,7 @@ internal static class OpenAIRequestMapper
         SamplingParameters d = SamplingParameters.Default;
         return new GenerationRequest
         {
+            N = body.N ?? 1,
             MaxTokens = maxTokens,
             StopStrings = Stops(body.Stop),
             IgnoreEos = body.IgnoreEos ?? false,
@@ -89,8 +102,32 @@ internal static class OpenAIRequestMapper
                 FrequencyPenalty = body.FrequencyPenalty ?? d.FrequencyPenalty,
                 PresencePenalty = body.PresencePenalty ?? d.PresencePenalty,
                 Seed = body.Seed,
+                LogitBias = LogitBias(body.LogitBias),
             },
         };
+    }
+
+    // OpenAI logit_bias: {"token id": bias in [-100, 100]}; the engine checks the ids against the vocabulary.
+    private static Dictionary<int, float>? LogitBias(JsonElement bias)
+    {
+        if (bias.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) return null;
+        if (bias.ValueKind != JsonValueKind.Object)
+            throw OpenAIException.BadRequest("logit_bias must be an object mapping token ids to biases.", "logit_bias");
+        var map = new Dictionary<int, float>();
+        foreach (JsonProperty entry in bias.EnumerateObject())
+        {
+            if (!int.TryParse(entry.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id))
+                throw OpenAIException.BadRequest($"logit_bias key '{entry.Name}' is not a token id.", $"logit_bias.{entry.Name}");
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetSingle(out float value)
+                || !(Math.Abs(value) <= SamplingParameters.MaxLogitBias))
+            {
+                throw OpenAIException.BadRequest(
+                    $"logit_bias['{entry.Name}'] must be a number between -{SamplingParameters.MaxLogitBias} and {SamplingParameters.MaxLogitBias}.",
+                    $"logit_bias.{entry.Name}");
+            }
+            map[id] = value;
+        }
+        return map.Count > 0 ? map : null;
     }
 
     private static void Range(float? value, float min, float max, string param)

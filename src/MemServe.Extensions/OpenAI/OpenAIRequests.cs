@@ -22,6 +22,7 @@ internal sealed class ChatCompletionRequest : SamplingRequest
     public List<ChatMessageRequest>? Messages { get; set; }
     public int? MaxCompletionTokens { get; set; }
     public bool? Logprobs { get; set; }
+    public int? TopLogprobs { get; set; }
     public JsonElement Tools { get; set; }
 }
 
@@ -52,6 +53,7 @@ internal abstract class SamplingRequest
     public float? PresencePenalty { get; set; }
     public long? Seed { get; set; }
     public int? N { get; set; }
+    public JsonElement LogitBias { get; set; }
     public JsonElement Stop { get; set; }
     public bool? IgnoreEos { get; set; }
     public bool Stream { get; set; }

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using MemServe.Engine;
 using Microsoft.AspNetCore.Http;
@@ -23,10 +24,13 @@ internal sealed class OpenAIResponseWriter : IDisposable
     private readonly string _id;
     private readonly string _model;
     private readonly long _created;
-    private bool _roleSent;
+    private readonly OpenAILogprobsWriter? _logprobs;
 
-    public OpenAIResponseWriter(HttpResponse response, bool chat, string model, long createdUnixSeconds)
+    /// <summary>A writer for one response; <paramref name="logprobs"/> writes the choices' logprobs (null when the
+    /// request did not ask for them).</summary>
+    public OpenAIResponseWriter(HttpResponse response, bool chat, string model, long createdUnixSeconds, OpenAILogprobsWriter? logprobs = null)
     {
+        _logprobs = logprobs;
         _response = response;
         _pipe = response.BodyWriter;
         _json = new Utf8JsonWriter(_pipe, s_jsonOptions);
@@ -36,28 +40,32 @@ internal sealed class OpenAIResponseWriter : IDisposable
         _id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
     }
 
-    /// <summary>Writes the whole (non-streamed) response body.</summary>
-    public async Task WriteResponseAsync(string text, FinishReason reason, GenerationUsage usage, CancellationToken cancellationToken)
+    /// <summary>Writes the whole (non-streamed) response body: every choice in <paramref name="choices"/> (each
+    /// finished), and <paramref name="usage"/>.</summary>
+    public async Task WriteResponseAsync(IReadOnlyList<OpenAIChoice> choices, GenerationUsage usage, CancellationToken cancellationToken)
     {
         _response.ContentType = "application/json";
         WriteHeader(_chat ? "chat.completion" : "text_completion");
         _json.WriteStartArray("choices");
-        _json.WriteStartObject();
-        _json.WriteNumber("index", 0);
-        if (_chat)
+        foreach (OpenAIChoice choice in choices)
         {
-            _json.WriteStartObject("message");
-            _json.WriteString("role", "assistant");
-            _json.WriteString("content", text);
+            _json.WriteStartObject();
+            _json.WriteNumber("index", choice.Index);
+            if (_chat)
+            {
+                _json.WriteStartObject("message");
+                _json.WriteString("role", "assistant");
+                _json.WriteString("content", choice.Text.ToString());
+                _json.WriteEndObject();
+            }
+            else
+            {
+                _json.WriteString("text", choice.Text.ToString());
+            }
+            WriteLogprobs(choice, choice.Tokens is { } tokens ? CollectionsMarshal.AsSpan(tokens) : default);
+            _json.WriteString("finish_reason", FinishReasonText(choice.FinishReason ?? FinishReason.Stop));
             _json.WriteEndObject();
         }
-        else
-        {
-            _json.WriteString("text", text);
-        }
-        _json.WriteNull("logprobs");
-        _json.WriteString("finish_reason", FinishReasonText(reason));
-        _json.WriteEndObject();
         _json.WriteEndArray();
         WriteUsage(usage);
         _json.WriteEndObject();
@@ -73,27 +81,31 @@ internal sealed class OpenAIResponseWriter : IDisposable
         _response.HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    /// <summary>Writes one chunk carrying <paramref name="text"/> and, on the last, the finish reason.</summary>
-    public ValueTask<FlushResult> WriteChunkAsync(string text, FinishReason? reason, bool includeUsage, CancellationToken cancellationToken)
+    /// <summary>Writes one chunk of <paramref name="choice"/> carrying <paramref name="text"/>, the logprobs of
+    /// <paramref name="token"/> (when the request asked for them) and, on its last, the finish reason.</summary>
+    public ValueTask<FlushResult> WriteChunkAsync(OpenAIChoice choice, string text, FinishReason? reason, bool includeUsage,
+        LoggedToken? token, CancellationToken cancellationToken)
     {
+        LoggedToken one = token.GetValueOrDefault();
+        ReadOnlySpan<LoggedToken> tokens = token is null ? default : new ReadOnlySpan<LoggedToken>(in one);
         BeginEvent();
         WriteHeader(_chat ? "chat.completion.chunk" : "text_completion");
         _json.WriteStartArray("choices");
         _json.WriteStartObject();
-        _json.WriteNumber("index", 0);
+        _json.WriteNumber("index", choice.Index);
         if (_chat)
         {
             _json.WriteStartObject("delta");
-            if (!_roleSent) _json.WriteString("role", "assistant");
-            if (text.Length > 0 || !_roleSent) _json.WriteString("content", text);
+            if (!choice.RoleSent) _json.WriteString("role", "assistant");
+            if (text.Length > 0 || !choice.RoleSent) _json.WriteString("content", text);
             _json.WriteEndObject();
-            _roleSent = true;
+            choice.RoleSent = true;
         }
         else
         {
             _json.WriteString("text", text);
         }
-        _json.WriteNull("logprobs");
+        WriteLogprobs(choice, tokens);
         if (reason is { } r) _json.WriteString("finish_reason", FinishReasonText(r));
         else _json.WriteNull("finish_reason");
         _json.WriteEndObject();
@@ -143,6 +155,13 @@ internal sealed class OpenAIResponseWriter : IDisposable
         _json.Flush();
         _pipe.Write("\n\n"u8);
         return _pipe.FlushAsync(cancellationToken);
+    }
+
+    private void WriteLogprobs(OpenAIChoice choice, ReadOnlySpan<LoggedToken> tokens)
+    {
+        if (choice.Tokens is null || _logprobs is null) _json.WriteNull("logprobs");
+        else if (_chat) _logprobs.WriteChat(_json, tokens);
+        else _logprobs.WriteCompletion(_json, tokens, choice);
     }
 
     private void WriteHeader(string objectType)
