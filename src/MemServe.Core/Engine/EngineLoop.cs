@@ -159,7 +159,7 @@ internal sealed class EngineLoop : IDisposable
         while (_abandoned.TryDequeue(out Sequence? sequence))
         {
             // Still in the channel: AdmitQueued drops it when it gets there.
-            if (sequence.Status is SequenceStatus.Waiting or SequenceStatus.Running) EndCancelled(sequence);
+            if (IsScheduled(sequence)) EndCancelled(sequence);
         }
     }
 
@@ -240,6 +240,7 @@ internal sealed class EngineLoop : IDisposable
                     sequence.Tokens, sequence.PromptTokens);
                 // Logprobs describe the model's raw distribution: the logits as given, before bias and penalties.
                 TokenLogprobs? logprobs = sequence.Logprobs is { } top ? _logprobs.Compute(output.Logits(i), token, top) : null;
+                if (sequence.Group is { Forked: false } group) ForkChoices(sequence, group, output.Logits(i), now);
                 if (sequence.Handoff is { } handoff)
                 {
                     HandOff(sequence, handoff, token, now);
@@ -258,6 +259,28 @@ internal sealed class EngineLoop : IDisposable
                 Fail(sequence, new MemServeException(
                     $"Request {sequence.Id} failed while its output was processed: {ex.Message}", ex));
             }
+        }
+    }
+
+    // Choice 0 of an N > 1 request has computed its prompt: the other choices fork from it (sharing its full prompt
+    // blocks) and sample their first token from the same logits, each with its own generator. Runs before choice 0
+    // appends its token, so the blocks are still all prompt.
+    private void ForkChoices(Sequence parent, ChoiceGroup group, ReadOnlySpan<float> logits, long now)
+    {
+        group.Forked = true;
+        for (int c = group.Choices.Length - 1; c >= 1; c--) _scheduler.Fork(parent, group.Choices[c]);
+        for (int c = 1; c < group.Choices.Length; c++)
+        {
+            Sequence child = group.Choices[c];
+            int token = _sampler.Sample(logits, child.Sampling, child.LogitBias, ref child.Rng, child.Tokens, child.PromptTokens);
+            TokenLogprobs? logprobs = child.Logprobs is { } top ? _logprobs.Compute(logits, token, top) : null;
+            GenerationUpdate update = SequenceOutput.Accept(child, token, now, _time, logprobs);
+            if (update.IsFinal)
+            {
+                _scheduler.Finish(child);
+                _counters.OnCompleted();
+            }
+            child.Publish(update);
         }
     }
 
@@ -283,20 +306,42 @@ internal sealed class EngineLoop : IDisposable
         if (!handoff.Complete(output)) _scheduler.Release(hold); // the caller already gave up
     }
 
+    // A failing choice fails its whole request: every other live choice is removed too.
     private void Fail(Sequence sequence, Exception error)
     {
-        _counters.OnFailed(); // counted before the removal shows in the stats
-        _scheduler.Remove(sequence);
+        foreach (Sequence choice in Choices(sequence))
+        {
+            if (choice.Status == SequenceStatus.Finished) continue;
+            _counters.OnFailed(); // counted before the removal shows in the stats
+            _scheduler.Remove(choice);
+        }
         EngineLog.RequestFailed(_logger, error, sequence.Id);
         sequence.Fail(error);
     }
 
     private void EndCancelled(Sequence sequence)
     {
-        _counters.OnCancelled(); // counted before the removal shows in the stats
-        _scheduler.Remove(sequence);
+        foreach (Sequence choice in Choices(sequence))
+        {
+            if (choice.Status == SequenceStatus.Finished) continue;
+            _counters.OnCancelled(); // counted before the removal shows in the stats
+            _scheduler.Remove(choice);
+        }
         EngineLog.RequestCancelled(_logger, sequence.Id);
         sequence.Fail(new OperationCanceledException("The request was cancelled by its caller."));
+    }
+
+    // The request's sequences: its choices, or the sequence alone (cold paths only: this may allocate).
+    private static Sequence[] Choices(Sequence sequence) => sequence.Group?.Choices ?? [sequence];
+
+    // True while any choice of the request is in the scheduler.
+    private static bool IsScheduled(Sequence sequence)
+    {
+        foreach (Sequence choice in Choices(sequence))
+        {
+            if (choice.Status is SequenceStatus.Waiting or SequenceStatus.Running) return true;
+        }
+        return false;
     }
 
     // Ends every running and waiting request (and, when stopping, the queued ones) with a fresh error

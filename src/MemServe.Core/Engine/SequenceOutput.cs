@@ -35,10 +35,11 @@ internal static class SequenceOutput
             }
         }
 
-        if (reason is null) return new GenerationUpdate(token, delta) { Logprobs = logprobs };
+        if (reason is null) return new GenerationUpdate(token, delta) { Logprobs = logprobs, ChoiceIndex = sequence.ChoiceIndex };
         return new GenerationUpdate(token, delta)
         {
             Logprobs = logprobs,
+            ChoiceIndex = sequence.ChoiceIndex,
             FinishReason = reason,
             Usage = new GenerationUsage(sequence.PromptTokens, Math.Max(0, sequence.CachedPromptTokens), sequence.OutputTokens),
             Timings = new GenerationTimings(

@@ -9,7 +9,7 @@ namespace MemServe.Cluster.Remote;
 /// <c>[string? prompt][i32[]? prompt ids][f32 temperature][i32 top-k][f32 top-p][f32 min-p][f32 repetition]
 /// [f32 presence][f32 frequency][i64? seed][i32 max tokens][i32[] stop ids][i32 n][string × n stop strings]
 /// [u8 flags: 1 ignore eos, 2 add special tokens, 4 wait for admission][string? session id]
-/// [i32 logprobs, -1 = off][i32 m][(i32 token id, f32 bias) × m logit bias]</c>. Stateless.
+/// [i32 logprobs, -1 = off][i32 m][(i32 token id, f32 bias) × m logit bias][i32 choices (N)]</c>. Stateless.
 /// </summary>
 internal static class GenerationRequestCodec
 {
@@ -39,12 +39,15 @@ internal static class GenerationRequestCodec
         w.WriteInt32(request.Logprobs ?? -1);
         IReadOnlyDictionary<int, float>? bias = s.LogitBias;
         w.WriteInt32(bias?.Count ?? 0);
-        if (bias is null) return;
-        foreach (KeyValuePair<int, float> entry in bias)
+        if (bias is not null)
         {
-            w.WriteInt32(entry.Key);
-            w.WriteSingle(entry.Value);
+                foreach (KeyValuePair<int, float> entry in bias)
+            {
+                w.WriteInt32(entry.Key);
+                w.WriteSingle(entry.Value);
+            }
         }
+        w.WriteInt32(request.N);
     }
 
     /// <summary>Decodes a request; a malformed payload throws <see cref="Transport.KvTransportException"/>
@@ -93,8 +96,10 @@ internal static class GenerationRequestCodec
             for (int i = 0; i < biasCount; i++) bias[r.ReadInt32()] = r.ReadSingle();
             sampling = sampling with { LogitBias = bias };
         }
+        int choices = r.ReadInt32();
         return new GenerationRequest
         {
+            N = choices,
             Logprobs = logprobs < 0 ? null : logprobs,
             Prompt = prompt,
             PromptTokenIds = promptIds,

@@ -3,8 +3,8 @@ using MemServe.Engine;
 namespace MemServe.Cluster.Remote;
 
 /// <summary>
-/// Encodes streamed updates: <c>[u8 op <see cref="RemoteOp.Update"/>][i32 token id][string text delta][logprobs]</c>,
-/// and for the last one <c>[u8 op <see cref="RemoteOp.Final"/>][i32 token id][string text delta][logprobs]
+/// Encodes streamed updates: <c>[u8 op <see cref="RemoteOp.Update"/>][i32 token id][i32 choice index][string text delta][logprobs]</c>,
+/// and for the last one (of each choice) <c>[u8 op <see cref="RemoteOp.Final"/>][i32 token id][i32 choice index][string text delta][logprobs]
 /// [u8 finish reason][i32 prompt tokens][i32 cached prompt tokens][i32 output tokens]
 /// [i64 queue ticks][i64 time-to-first-token ticks][i64 total ticks]</c>, where <c>[logprobs]</c> is
 /// <c>[u8 0]</c> or <c>[u8 1][f32 logprob][i32 k][(i32 token id, f32 logprob) × k]</c>. Stateless.
@@ -16,6 +16,7 @@ internal static class GenerationUpdateCodec
         bool final = update.IsFinal;
         w.WriteByte((byte)(final ? RemoteOp.Final : RemoteOp.Update));
         w.WriteInt32(update.TokenId);
+        w.WriteInt32(update.ChoiceIndex);
         w.WriteString(update.TextDelta);
         WriteLogprobs(w, update.Logprobs);
         if (!final) return;
@@ -37,12 +38,14 @@ internal static class GenerationUpdateCodec
         var op = (RemoteOp)r.ReadByte();
         if (op is not (RemoteOp.Update or RemoteOp.Final)) RemoteThrowHelper.ThrowProtocol($"op {op} is not an update");
         int tokenId = r.ReadInt32();
+        int choice = r.ReadInt32();
+        if ((uint)choice >= GenerationRequest.MaxChoices) RemoteThrowHelper.ThrowProtocol($"choice index {choice}");
         string text = r.ReadString() ?? RemoteThrowHelper.ProtocolViolation<string>("null text delta");
         TokenLogprobs? logprobs = ReadLogprobs(ref r);
         if (op == RemoteOp.Update)
         {
             r.EnsureEnd();
-            return new GenerationUpdate(tokenId, text) { Logprobs = logprobs };
+            return new GenerationUpdate(tokenId, text) { Logprobs = logprobs, ChoiceIndex = choice };
         }
         byte reason = r.ReadByte();
         if (reason > (byte)FinishReason.Length) RemoteThrowHelper.ThrowProtocol($"finish reason {reason}");
@@ -50,7 +53,7 @@ internal static class GenerationUpdateCodec
         var timings = new GenerationTimings(
             TimeSpan.FromTicks(r.ReadInt64()), TimeSpan.FromTicks(r.ReadInt64()), TimeSpan.FromTicks(r.ReadInt64()));
         r.EnsureEnd();
-        return new GenerationUpdate(tokenId, text) { FinishReason = (FinishReason)reason, Usage = usage, Timings = timings, Logprobs = logprobs };
+        return new GenerationUpdate(tokenId, text) { FinishReason = (FinishReason)reason, Usage = usage, Timings = timings, Logprobs = logprobs, ChoiceIndex = choice };
     }
 
     private static void WriteLogprobs(WireWriter w, TokenLogprobs? logprobs)
