@@ -284,13 +284,14 @@ internal sealed class EngineLoop : IDisposable
         }
     }
 
-    // Sequences of the step that will sample a token.
+    // Tokens the step will sample: one per sequence that needs logits, plus the first tokens of choices forking in it.
     private static int CountSampled(StepBatch batch)
     {
         int count = 0;
         for (int i = 0; i < batch.Count; i++)
         {
-            if (batch.Forward.Sequences[i].NeedsLogits && !batch[i].IsAbandoned) count++;
+            if (!batch.Forward.Sequences[i].NeedsLogits || batch[i].IsAbandoned) continue;
+            count += batch[i].Group is { Forked: false } group ? group.Choices.Length : 1; // forks sample their first token too
         }
         return count;
     }

@@ -77,6 +77,9 @@ public sealed class ChoicesTests
 
         Assert.Equal([1, 1, 1, 1, 1, 1, 1, 1, 4, 4], computed);
         Assert.All(tokens, t => Assert.Equal(12, t.Length));
+        EngineStats stats = await TestEngines.IdleAsync(engine, s => s.TotalGeneratedTokens == 48);
+        Assert.Equal((10, 48), (stats.TotalPromptTokens, stats.TotalGeneratedTokens)); // the prompt admitted once
+        Assert.Equal(4, stats.CompletedRequests); // one per choice
     }
 
     [Fact]
