@@ -56,6 +56,23 @@ public sealed class LogitBiasTests
     }
 
     [Fact]
+    public void Sampling_with_a_prebuilt_bias_table_allocates_nothing()
+    {
+        var parameters = new SamplingParameters { Temperature = 0.8f, TopK = 3, LogitBias = new Dictionary<int, float> { [2] = 5, [4] = -100 } };
+        LogitBiasTable? table = LogitBiasTable.Create(parameters.LogitBias);
+        var sampler = new Sampler(Logits.Length);
+        var rng = new Xoshiro256StarStar(3);
+        int[] context = [1, 2];
+        sampler.Sample(Logits, parameters, table, ref rng, context, 1); // warm up
+
+        long before = GC.GetAllocatedBytesForCurrentThread();
+        for (int i = 0; i < 100; i++) sampler.Sample(Logits, parameters, table, ref rng, context, 1);
+        long allocated = GC.GetAllocatedBytesForCurrentThread() - before;
+
+        Assert.Equal(0, allocated);
+    }
+
+    [Fact]
     public void The_logits_passed_in_are_not_modified()
     {
         float[] logits = [.. Logits];
