@@ -55,6 +55,26 @@ public sealed class ChoicesTests
         engine.Pool.CheckIntegrity();
     }
 
+    [Theory]
+    [InlineData(21)] // a partial last block: recomputed by each fork
+    [InlineData(32)] // whole blocks only: each fork starts decoding at once
+    public async Task On_the_real_runner_greedy_choices_over_shared_blocks_equal_a_single_run(int promptLength)
+    {
+        var (config, weights) = TinyModels.Create("llama", MemServe.Model.DType.F32);
+        await using LlmEngine engine = LlmEngine.Create(config, weights, new FakeTokenizer { VocabSize = 150 }, new LlmEngineOptions
+        {
+            Threads = 1, MemoryBudgetBytes = 64L << 20, OwnsWeights = true, BlockTokens = 16,
+        });
+        GenerationRequest one = TestEngines.Greedy(TestEngines.Prompt(8, promptLength), 10);
+        int[] single = await TestEngines.TokensAsync(engine, one);
+
+        (int[][] tokens, _, _) = await ChoicesAsync(engine, one with { N = 3 });
+
+        Assert.Equal([single, single, single], tokens);
+        Assert.Equal(0, (await TestEngines.IdleAsync(engine)).KvBlocksUsed);
+        engine.Pool.CheckIntegrity();
+    }
+
     [Fact]
     public async Task The_prompt_is_prefilled_once_and_only_its_partial_block_per_choice()
     {
