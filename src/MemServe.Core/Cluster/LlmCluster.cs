@@ -162,11 +162,13 @@ public sealed class LlmCluster : ILlmEngine
         TimeProvider time = Options.TimeProvider;
         long submitted = time.GetTimestamp();
         TimeSpan firstToken = TimeSpan.Zero;
-        int outputs = 0;
+        int updates = 0;
+        var outputs = new int[request.N]; // tokens per choice
         var context = new DisaggregationContext(this, request, prompt);
         await foreach (GenerationUpdate update in Strategy.RunAsync(context, cancellationToken).ConfigureAwait(false))
         {
-            if (outputs++ == 0) firstToken = time.GetElapsedTime(submitted);
+            if (updates++ == 0) firstToken = time.GetElapsedTime(submitted);
+            int choiceOutputs = ++outputs[update.ChoiceIndex];
             if (!update.IsFinal)
             {
                 yield return update;
@@ -175,7 +177,7 @@ public sealed class LlmCluster : ILlmEngine
             TimeSpan queue = update.Timings?.QueueTime ?? TimeSpan.Zero;
             yield return update with
             {
-                Usage = new GenerationUsage(prompt.Length, context.CachedPromptTokens, outputs) { Instances = [.. context.Instances] },
+                Usage = new GenerationUsage(prompt.Length, context.CachedPromptTokens, choiceOutputs) { Instances = [.. context.Instances] },
                 Timings = new GenerationTimings(queue < firstToken ? queue : TimeSpan.Zero, firstToken, time.GetElapsedTime(submitted)),
             };
         }

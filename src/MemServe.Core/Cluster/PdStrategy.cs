@@ -19,6 +19,11 @@ internal sealed class PdStrategy(string name, int level) : IDisaggregationStrate
     public async IAsyncEnumerable<GenerationUpdate> RunAsync(DisaggregationContext context,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
+        // The prefill side samples the first token alone: no forked choices and no logprobs for it.
+        if (context.Request.N > 1)
+            throw new InvalidRequestException("N > 1 is not supported with prefill/decode disaggregation (use a colocated strategy).");
+        if (context.Request.Logprobs is not null)
+            throw new InvalidRequestException("Logprobs are not supported with prefill/decode disaggregation (use a colocated strategy).");
         RoutedInstance prefill = context.Route(InstanceRole.Prefill);
         RoutedInstance? decode = null;
         PrefillResult? prompt = null;

@@ -18,6 +18,7 @@ internal sealed class EngineLoop : IDisposable
     private readonly IModelRunner _runner;
     private readonly Scheduler _scheduler;
     private readonly Sampler _sampler;
+    private readonly LogprobCalculator _logprobs;
     private readonly ChannelReader<Sequence> _admissions;
     private readonly ConcurrentQueue<Sequence> _abandoned = new();
     private readonly Channel<EngineWork> _work = Channel.CreateUnbounded<EngineWork>(new UnboundedChannelOptions { SingleReader = false });
@@ -35,6 +36,7 @@ internal sealed class EngineLoop : IDisposable
         _runner = runner;
         _scheduler = scheduler;
         _sampler = new Sampler(runner.Config.VocabSize);
+        _logprobs = new LogprobCalculator(runner.Config.VocabSize);
         _admissions = admissions;
         _counters = counters;
         _time = time;
@@ -157,7 +159,7 @@ internal sealed class EngineLoop : IDisposable
         while (_abandoned.TryDequeue(out Sequence? sequence))
         {
             // Still in the channel: AdmitQueued drops it when it gets there.
-            if (sequence.Status is SequenceStatus.Waiting or SequenceStatus.Running) EndCancelled(sequence);
+            if (IsScheduled(sequence)) EndCancelled(sequence);
         }
     }
 
@@ -239,14 +241,17 @@ internal sealed class EngineLoop : IDisposable
             if (!part.NeedsLogits || sequence.IsAbandoned) continue;
             try
             {
-                int token = _sampler.Sample(output.Logits(i), sequence.Sampling, ref sequence.Rng,
+                int token = _sampler.Sample(output.Logits(i), sequence.Sampling, sequence.LogitBias, ref sequence.Rng,
                     sequence.Tokens, sequence.PromptTokens);
+                // Logprobs describe the model's raw distribution: the logits as given, before bias and penalties.
+                TokenLogprobs? logprobs = sequence.Logprobs is { } top ? _logprobs.Compute(output.Logits(i), token, top) : null;
+                if (sequence.Group is { Forked: false } group) ForkChoices(sequence, group, output.Logits(i), now);
                 if (sequence.Handoff is { } handoff)
                 {
                     HandOff(sequence, handoff, token, now);
                     continue;
                 }
-                GenerationUpdate update = SequenceOutput.Accept(sequence, token, now, _time);
+                GenerationUpdate update = SequenceOutput.Accept(sequence, token, now, _time, logprobs);
                 if (update.IsFinal)
                 {
                     _scheduler.Finish(sequence); // blocks are free (or cached) before the caller sees the end
@@ -280,13 +285,36 @@ internal sealed class EngineLoop : IDisposable
         embedding.Complete();
     }
 
-    // Sequences of the step that will sample a token.
+    // Choice 0 of an N > 1 request has computed its prompt: the other choices fork from it (sharing its full prompt
+    // blocks) and sample their first token from the same logits, each with its own generator. Runs before choice 0
+    // appends its token, so the blocks are still all prompt.
+    private void ForkChoices(Sequence parent, ChoiceGroup group, ReadOnlySpan<float> logits, long now)
+    {
+        group.Forked = true;
+        for (int c = group.Choices.Length - 1; c >= 1; c--) _scheduler.Fork(parent, group.Choices[c]);
+        for (int c = 1; c < group.Choices.Length; c++)
+        {
+            Sequence child = group.Choices[c];
+            int token = _sampler.Sample(logits, child.Sampling, child.LogitBias, ref child.Rng, child.Tokens, child.PromptTokens);
+            TokenLogprobs? logprobs = child.Logprobs is { } top ? _logprobs.Compute(logits, token, top) : null;
+            GenerationUpdate update = SequenceOutput.Accept(child, token, now, _time, logprobs);
+            if (update.IsFinal)
+            {
+                _scheduler.Finish(child);
+                _counters.OnCompleted();
+            }
+            child.Publish(update);
+        }
+    }
+
+    // Tokens the step will sample: one per sequence that needs logits, plus the first tokens of choices forking in it.
     private static int CountSampled(StepBatch batch)
     {
         int count = 0;
         for (int i = 0; i < batch.Count; i++)
         {
-            if (batch.Forward.Sequences[i].NeedsLogits && !batch[i].IsAbandoned) count++;
+            if (!batch.Forward.Sequences[i].NeedsLogits || batch[i].IsAbandoned) continue;
+            count += batch[i].Group is { Forked: false } group ? group.Choices.Length : 1; // forks sample their first token too
         }
         return count;
     }
@@ -302,20 +330,42 @@ internal sealed class EngineLoop : IDisposable
         if (!handoff.Complete(output)) _scheduler.Release(hold); // the caller already gave up
     }
 
+    // A failing choice fails its whole request: every other live choice is removed too.
     private void Fail(Sequence sequence, Exception error)
     {
-        _counters.OnFailed(); // counted before the removal shows in the stats
-        _scheduler.Remove(sequence);
+        foreach (Sequence choice in Choices(sequence))
+        {
+            if (choice.Status == SequenceStatus.Finished) continue;
+            _counters.OnFailed(); // counted before the removal shows in the stats
+            _scheduler.Remove(choice);
+        }
         EngineLog.RequestFailed(_logger, error, sequence.Id);
         sequence.Fail(error);
     }
 
     private void EndCancelled(Sequence sequence)
     {
-        _counters.OnCancelled(); // counted before the removal shows in the stats
-        _scheduler.Remove(sequence);
+        foreach (Sequence choice in Choices(sequence))
+        {
+            if (choice.Status == SequenceStatus.Finished) continue;
+            _counters.OnCancelled(); // counted before the removal shows in the stats
+            _scheduler.Remove(choice);
+        }
         EngineLog.RequestCancelled(_logger, sequence.Id);
         sequence.Fail(new OperationCanceledException("The request was cancelled by its caller."));
+    }
+
+    // The request's sequences: its choices, or the sequence alone (cold paths only: this may allocate).
+    private static Sequence[] Choices(Sequence sequence) => sequence.Group?.Choices ?? [sequence];
+
+    // True while any choice of the request is in the scheduler.
+    private static bool IsScheduled(Sequence sequence)
+    {
+        foreach (Sequence choice in Choices(sequence))
+        {
+            if (choice.Status is SequenceStatus.Waiting or SequenceStatus.Running) return true;
+        }
+        return false;
     }
 
     // Ends every running and waiting request (and, when stopping, the queued ones) with a fresh error

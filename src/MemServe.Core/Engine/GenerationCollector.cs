@@ -22,6 +22,8 @@ public static class GenerationCollector
         GenerationUpdate? last = null;
         await foreach (GenerationUpdate update in updates.WithCancellation(cancellationToken).ConfigureAwait(false))
         {
+            if (update.ChoiceIndex != 0)
+                throw new InvalidRequestException("CompleteAsync collects one choice; read a request with N > 1 through GenerateAsync.");
             tokenIds.Add(update.TokenId);
             text.Append(update.TextDelta);
             last = update;

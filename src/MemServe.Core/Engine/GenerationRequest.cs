@@ -43,6 +43,24 @@ public sealed record GenerationRequest
     /// session-affinity routing keeps a session's requests on one instance.</summary>
     public string? SessionId { get; init; }
 
+    /// <summary>Log-probabilities per generated token: null (the default) leaves them off; 0 to
+    /// <see cref="MaxTopLogprobs"/> attaches <see cref="GenerationUpdate.Logprobs"/> to every update with that many
+    /// most likely alternatives. Values are the model's raw distribution (see <see cref="TokenLogprobs"/>).</summary>
+    public int? Logprobs { get; init; }
+
+    /// <summary>Largest <see cref="Logprobs"/> accepted (20, as the OpenAI API allows).</summary>
+    public const int MaxTopLogprobs = 20;
+
+    /// <summary>How many independent choices to generate for the prompt (1 to <see cref="MaxChoices"/>, default 1).
+    /// The prompt is prefilled once and the choices share its KV blocks; each continues with its own random
+    /// stream (with a <see cref="SamplingParameters.Seed"/>, choice i uses a seed derived from it and i), its own
+    /// stop conditions and its own final update. Updates carry <see cref="GenerationUpdate.ChoiceIndex"/>; the
+    /// stream ends after the last choice's final update.</summary>
+    public int N { get; init; } = 1;
+
+    /// <summary>Largest <see cref="N"/> accepted (128, as the OpenAI API allows).</summary>
+    public const int MaxChoices = 128;
+
     /// <summary>A request for <paramref name="prompt"/> with default settings.</summary>
     public static GenerationRequest FromPrompt(string prompt) => new() { Prompt = prompt };
 

@@ -200,7 +200,21 @@ public sealed class LlmEngine : ILlmEngine
 
     private IAsyncEnumerable<GenerationUpdate> StreamAsync(GenerationRequest request, int[] prompt,
         CancellationToken cancellationToken) =>
-        StreamAsync(CreateSequence(request, prompt), request.WaitForAdmission, cancellationToken);
+        StreamAsync(request.N > 1 ? CreateChoices(request, prompt) : CreateSequence(request, prompt), request.WaitForAdmission, cancellationToken);
+
+    // The N sequences of a request with several choices; choice 0 is the one admitted (the others fork from it).
+    private Sequence CreateChoices(GenerationRequest request, int[] prompt)
+    {
+        var group = new ChoiceGroup(request.N) { Open = request.N };
+        int[] stopIds = _stopTokens.For(request);
+        long now = _time.GetTimestamp();
+        for (int c = 0; c < request.N; c++)
+        {
+            group.Choices[c] = new Sequence(Interlocked.Increment(ref _nextRequestId), prompt, request, ContextLimit, stopIds,
+                Tokenizer.CreateDetokenizer(skipSpecialTokens: true), now, group, c) { UseCache = c == 0 };
+        }
+        return group.Choices[0];
+    }
 
     /// <summary>Admits <paramref name="sequence"/> and streams its updates. A sequence that arrives holding blocks
     /// (imported KV) gets them released when its admission fails.</summary>
@@ -217,6 +231,7 @@ public sealed class LlmEngine : ILlmEngine
             throw;
         }
         bool ended = false;
+        int open = sequence.Group?.Choices.Length ?? 1; // choices still without their final update
         try
         {
             ChannelReader<GenerationUpdate> updates = sequence.Updates;
@@ -226,7 +241,7 @@ public sealed class LlmEngine : ILlmEngine
                 {
                     // Updates may already be buffered when the caller cancels: stop at once, don't drain them.
                     cancellationToken.ThrowIfCancellationRequested();
-                    ended = update.IsFinal;
+                    ended = update.IsFinal && --open == 0;
                     yield return update;
                     if (ended) yield break;
                 }

@@ -45,6 +45,11 @@ internal sealed class RequestValidator
             if (string.IsNullOrEmpty(request.StopStrings[i])) Fail($"StopStrings[{i}] is empty.");
         }
         for (int i = 0; i < request.StopTokenIds.Count; i++) CheckTokenId(request.StopTokenIds[i], $"StopTokenIds[{i}]");
+        if (request.N < 1 || request.N > GenerationRequest.MaxChoices)
+            Fail($"N must be between 1 and {GenerationRequest.MaxChoices} (got {request.N}).");
+        if (request.Logprobs is { } top && (uint)top > GenerationRequest.MaxTopLogprobs)
+            Fail($"Logprobs must be null (off) or 0 to {GenerationRequest.MaxTopLogprobs} alternatives (got {top}).");
+        if (request.Sampling.LogitBias is { } bias) ValidateLogitBias(bias);
 
         int[] prompt = Tokenize(request);
         for (int i = 0; i < prompt.Length; i++) CheckTokenId(prompt[i], $"PromptTokenIds[{i}]");
@@ -92,6 +97,16 @@ internal sealed class RequestValidator
             Fail($"Sampling.RepetitionPenalty must be a finite number > 0 (got {sampling.RepetitionPenalty}).");
         if (!float.IsFinite(sampling.PresencePenalty)) Fail($"Sampling.PresencePenalty must be finite (got {sampling.PresencePenalty}).");
         if (!float.IsFinite(sampling.FrequencyPenalty)) Fail($"Sampling.FrequencyPenalty must be finite (got {sampling.FrequencyPenalty}).");
+    }
+
+    private void ValidateLogitBias(IReadOnlyDictionary<int, float> bias)
+    {
+        foreach (KeyValuePair<int, float> entry in bias)
+        {
+            CheckTokenId(entry.Key, $"Sampling.LogitBias[{entry.Key}]");
+            if (!(Math.Abs(entry.Value) <= SamplingParameters.MaxLogitBias))
+                Fail($"Sampling.LogitBias[{entry.Key}] = {entry.Value} is outside [-{SamplingParameters.MaxLogitBias}, {SamplingParameters.MaxLogitBias}].");
+        }
     }
 
     private void CheckTokenId(int id, string field)

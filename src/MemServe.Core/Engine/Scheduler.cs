@@ -111,6 +111,28 @@ internal sealed class Scheduler
         return new KvHold(blocks, pin, sequence.PromptTokens);
     }
 
+    /// <summary>Forks choice <paramref name="child"/> from <paramref name="parent"/>, whose prompt was just computed
+    /// and which has not appended its first token yet: the child takes a reference on each of the parent's full
+    /// prompt blocks (their K/V are computed once and shared), starts computed up to them, and waits at the front of
+    /// the queue to recompute the rest of the prompt (less than one block) with its own first token.</summary>
+    public void Fork(Sequence parent, Sequence child)
+    {
+        Debug.Assert(parent.Count == parent.PromptTokens && parent.ComputedTokens == parent.PromptTokens, "fork right after the prompt");
+        Debug.Assert(child.Status == SequenceStatus.Queued && child.Blocks.Count == 0, "a fresh child");
+        int shared = parent.PromptTokens / _blockTokens;
+        for (int b = 0; b < shared; b++)
+        {
+            int block = parent.Blocks.Array[b];
+            _pool.Retain(block);
+            child.Blocks.Append(block);
+        }
+        child.ComputedTokens = shared * _blockTokens;
+        child.FirstScheduledAt = parent.FirstScheduledAt;
+        child.CachedPromptTokens = parent.CachedPromptTokens;
+        child.Status = SequenceStatus.Waiting;
+        _waiting.AddFirst(child);
+    }
+
     /// <summary>After a step computed more of <paramref name="sequence"/>: publishes its newly full prompt
     /// blocks in the prefix cache (output blocks wait for <see cref="Finish"/>).</summary>
     public void OnComputed(Sequence sequence)

@@ -16,18 +16,26 @@ internal sealed class Sequence
     private int[] _tokens; // (capacity); [0, Count) = prompt then output
     private Xoshiro256StarStar _rng;
     private int _abandoned;
-    private readonly Channel<GenerationUpdate> _updates =
-        Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
+    private Exception? _error;
+    private readonly Channel<GenerationUpdate> _updates;
 
+    /// <summary>A sequence for <paramref name="request"/>; with a <paramref name="group"/> (N &gt; 1) it is choice
+    /// <paramref name="choiceIndex"/> of it, publishing into the group's channel with a seed derived for its index.</summary>
     public Sequence(long id, int[] prompt, GenerationRequest request, int contextLimit, int[] stopTokenIds,
-        IIncrementalDetokenizer detokenizer, long submittedAt)
+        IIncrementalDetokenizer detokenizer, long submittedAt, ChoiceGroup? group = null, int choiceIndex = 0)
     {
         Id = id;
+        Group = group;
+        ChoiceIndex = choiceIndex;
+        _updates = group?.Updates ??
+            Channel.CreateUnbounded<GenerationUpdate>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
         _tokens = new int[Math.Min(contextLimit, prompt.Length + Math.Min(request.MaxTokens, 256))];
         prompt.CopyTo(_tokens, 0);
         Count = PromptTokens = prompt.Length;
         Sampling = request.Sampling;
-        _rng = new Xoshiro256StarStar(request.Sampling.Seed ?? Random.Shared.NextInt64());
+        LogitBias = LogitBiasTable.Create(request.Sampling.LogitBias);
+        Logprobs = request.Logprobs;
+        _rng = new Xoshiro256StarStar(request.Sampling.Seed is { } seed ? ChoiceGroup.DeriveSeed(seed, choiceIndex) : Random.Shared.NextInt64());
         MaxTokens = request.MaxTokens;
         ContextLimit = contextLimit;
         StopTokenIds = stopTokenIds;
@@ -35,6 +43,12 @@ internal sealed class Sequence
         Detokenizer = detokenizer;
         SubmittedAt = submittedAt;
     }
+
+    /// <summary>The request's choices when it asked for several (N &gt; 1); null otherwise.</summary>
+    public ChoiceGroup? Group { get; }
+
+    /// <summary>This sequence's choice index within <see cref="Group"/> (0 without a group).</summary>
+    public int ChoiceIndex { get; }
 
     /// <summary>False when the request neither reuses nor publishes cached prefixes on this engine (a
     /// disaggregation strategy that does not cache on this side).</summary>
@@ -89,6 +103,12 @@ internal sealed class Sequence
 
     public SamplingParameters Sampling { get; }
 
+    /// <summary><see cref="SamplingParameters.LogitBias"/> flattened once for the sampler; null without a bias.</summary>
+    public LogitBiasTable? LogitBias { get; }
+
+    /// <summary>Top alternatives per token when the request asked for logprobs; null when it did not.</summary>
+    public int? Logprobs { get; }
+
     /// <summary>The request's own generator (seeded: same tokens alone or batched).</summary>
     public ref Xoshiro256StarStar Rng => ref _rng;
 
@@ -110,17 +130,17 @@ internal sealed class Sequence
     public long FirstScheduledAt { get; set; }
     public long FirstTokenAt { get; set; }
 
-    /// <summary>Why the sequence failed, once it has.</summary>
-    public Exception? Error { get; private set; }
+    /// <summary>Why the sequence (or, with a group, any choice of its request) failed, once it has.</summary>
+    public Exception? Error => Group is { } group ? group.Error : _error;
 
     /// <summary>The caller gave up on the request (cancelled or stopped enumerating). Any thread.</summary>
-    public bool IsAbandoned => Volatile.Read(ref _abandoned) != 0;
+    public bool IsAbandoned => Group?.IsAbandoned ?? Volatile.Read(ref _abandoned) != 0;
 
     /// <summary>Where the caller reads updates.</summary>
     public ChannelReader<GenerationUpdate> Updates => _updates.Reader;
 
     /// <summary>Marks the request abandoned; true the first time. Any thread.</summary>
-    public bool MarkAbandoned() => Interlocked.Exchange(ref _abandoned, 1) == 0;
+    public bool MarkAbandoned() => Group?.MarkAbandoned() ?? Interlocked.Exchange(ref _abandoned, 1) == 0;
 
     /// <summary>Appends a sampled token, growing the buffer by doubling.</summary>
     public void Append(int token)
@@ -129,17 +149,19 @@ internal sealed class Sequence
         _tokens[Count++] = token;
     }
 
-    /// <summary>Hands an update to the caller; the final one also closes the channel.</summary>
+    /// <summary>Hands an update to the caller; the final one also closes the channel (with a group: the final
+    /// one of the last open choice).</summary>
     public void Publish(GenerationUpdate update)
     {
         _updates.Writer.TryWrite(update);
-        if (update.IsFinal) _updates.Writer.TryComplete();
+        if (update.IsFinal && (Group is null || --Group.Open == 0)) _updates.Writer.TryComplete();
     }
 
-    /// <summary>Ends the request with <paramref name="error"/>, which the caller's enumerator throws.</summary>
+    /// <summary>Ends the request (every choice of it) with <paramref name="error"/>, which the caller's enumerator throws.</summary>
     public void Fail(Exception error)
     {
-        Error ??= error;
+        _error ??= error;
+        if (Group is { } group) group.Error ??= error;
         Handoff?.Fail(error);
         Embedding?.Fail(error);
         _updates.Writer.TryComplete();

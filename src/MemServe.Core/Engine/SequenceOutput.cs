@@ -8,8 +8,9 @@ namespace MemServe.Engine;
 internal static class SequenceOutput
 {
     /// <summary>Appends <paramref name="token"/> to <paramref name="sequence"/> and builds its update;
-    /// the update is final (<see cref="GenerationUpdate.IsFinal"/>) when the sequence is done.</summary>
-    public static GenerationUpdate Accept(Sequence sequence, int token, long now, TimeProvider time)
+    /// the update is final (<see cref="GenerationUpdate.IsFinal"/>) when the sequence is done. It carries
+    /// <paramref name="logprobs"/> (null when the request did not ask for them).</summary>
+    public static GenerationUpdate Accept(Sequence sequence, int token, long now, TimeProvider time, TokenLogprobs? logprobs = null)
     {
         sequence.Append(token);
         if (sequence.FirstTokenAt == 0) sequence.FirstTokenAt = now;
@@ -34,9 +35,11 @@ internal static class SequenceOutput
             }
         }
 
-        if (reason is null) return new GenerationUpdate(token, delta);
+        if (reason is null) return new GenerationUpdate(token, delta) { Logprobs = logprobs, ChoiceIndex = sequence.ChoiceIndex };
         return new GenerationUpdate(token, delta)
         {
+            Logprobs = logprobs,
+            ChoiceIndex = sequence.ChoiceIndex,
             FinishReason = reason,
             Usage = new GenerationUsage(sequence.PromptTokens, Math.Max(0, sequence.CachedPromptTokens), sequence.OutputTokens),
             Timings = new GenerationTimings(

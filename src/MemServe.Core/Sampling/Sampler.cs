@@ -37,17 +37,25 @@ public sealed class Sampler
     public int VocabSize { get; }
 
     /// <summary>
-    /// Samples a token. <paramref name="context"/> is prompt followed by output (penalties read it); the
+    /// Samples a token: logit bias, penalties, temperature, filters, one draw. <paramref name="context"/> is prompt followed by output (penalties read it); the
     /// output starts at <paramref name="promptLength"/>. Advances <paramref name="rng"/> exactly once
     /// unless sampling is greedy.
     /// </summary>
     public int Sample(ReadOnlySpan<float> logits, SamplingParameters parameters, ref Xoshiro256StarStar rng,
-        ReadOnlySpan<int> context, int promptLength)
+        ReadOnlySpan<int> context, int promptLength) =>
+        Sample(logits, parameters, LogitBiasTable.Create(parameters.LogitBias), ref rng, context, promptLength);
+
+    /// <summary><see cref="Sample(ReadOnlySpan{float}, SamplingParameters, ref Xoshiro256StarStar, ReadOnlySpan{int}, int)"/>
+    /// with <paramref name="parameters"/>' logit bias already flattened into <paramref name="bias"/> (the engine
+    /// builds it once per request), so no call allocates.</summary>
+    internal int Sample(ReadOnlySpan<float> logits, SamplingParameters parameters, LogitBiasTable? bias,
+        ref Xoshiro256StarStar rng, ReadOnlySpan<int> context, int promptLength)
     {
         ArgumentOutOfRangeException.ThrowIfNotEqual(logits.Length, VocabSize);
-        if (parameters.IsGreedy && !parameters.HasPenalties) return ArgMax(logits);
+        if (parameters.IsGreedy && !parameters.HasPenalties && bias is null) return ArgMax(logits);
         Span<float> x = _work;
         logits.CopyTo(x);
+        bias?.Apply(x);
         if (parameters.HasPenalties)
         {
             LogitPenalties.ApplyRepetition(x, context, parameters.RepetitionPenalty, _scratch);

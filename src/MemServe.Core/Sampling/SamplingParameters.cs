@@ -2,7 +2,7 @@ namespace MemServe.Sampling;
 
 /// <summary>
 /// How the next token is chosen from the logits. Immutable. The filters apply in this order, each on
-/// the survivors of the previous one: penalties, temperature, min-p, top-k, top-p; then one draw from
+/// the survivors of the previous one: logit bias, penalties, temperature, min-p, top-k, top-p; then one draw from
 /// the remaining (renormalised) distribution with the request's own random generator.
 /// </summary>
 public sealed record SamplingParameters
@@ -42,6 +42,15 @@ public sealed record SamplingParameters
     /// <summary>Seed of the request's random generator. With a seed, a request samples the same tokens
     /// whether it runs alone or batched; null picks a random seed.</summary>
     public long? Seed { get; init; }
+
+    /// <summary>OpenAI <c>logit_bias</c>: token id → value added to that token's logit before penalties,
+    /// temperature and filters (greedy decoding included). Values must be finite and within
+    /// ±<see cref="MaxLogitBias"/>; ids must be in the vocabulary. Null or empty: no bias. The map is read when
+    /// the request is submitted; later changes to it are not seen.</summary>
+    public IReadOnlyDictionary<int, float>? LogitBias { get; init; }
+
+    /// <summary>Largest absolute <see cref="LogitBias"/> value (100, as the OpenAI API allows).</summary>
+    public const float MaxLogitBias = 100f;
 
     /// <summary>True when sampling is greedy (<see cref="Temperature"/> is 0).</summary>
     public bool IsGreedy => Temperature == 0f;

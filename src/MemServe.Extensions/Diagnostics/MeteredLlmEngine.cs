@@ -48,7 +48,7 @@ internal sealed class MeteredLlmEngine : ILlmEngine
             _metrics.RecordFailed(operation, ModelInfo.Name, Stopwatch.GetElapsedTime(start), ex);
             throw;
         }
-        return ObserveAsync(updates, operation, start, cancellationToken);
+        return ObserveAsync(updates, operation, start, request.N, cancellationToken);
     }
 
     /// <summary>Embeds through the inner engine, recording the request's duration and input tokens (operation
@@ -79,11 +79,13 @@ internal sealed class MeteredLlmEngine : ILlmEngine
         return _inner.DisposeAsync();
     }
 
+    // A request with several choices is recorded once, when its last choice ends, with all choices' output tokens.
     private async IAsyncEnumerable<GenerationUpdate> ObserveAsync(IAsyncEnumerable<GenerationUpdate> updates, string operation, long start,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        int choices, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         IAsyncEnumerator<GenerationUpdate> enumerator = updates.GetAsyncEnumerator(cancellationToken);
         bool finished = false;
+        int outputTokens = 0;
         try
         {
             while (true)
@@ -102,8 +104,12 @@ internal sealed class MeteredLlmEngine : ILlmEngine
                 }
                 if (update is { Usage: { } usage, Timings: { } timings })
                 {
-                    finished = true;
-                    _metrics.RecordCompleted(operation, ModelInfo.Name, usage, timings);
+                    outputTokens += usage.OutputTokens;
+                    if (--choices == 0)
+                    {
+                        finished = true;
+                        _metrics.RecordCompleted(operation, ModelInfo.Name, usage with { OutputTokens = outputTokens }, timings);
+                    }
                 }
                 yield return update;
             }

@@ -64,6 +64,9 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
             GenerationRequest request = OpenAIContextWindow.Fit(mapped.Request, loaded.Engine.Tokenizer, loaded.ContextTokens,
                 body.MaxCompletionTokens ?? body.MaxTokens, "messages");
             ToolCallStreamParser? tools = mapped.Tools?.CreateParser();
+            if (tools is not null && request.N > 1) throw OpenAIException.Unsupported("n", "n > 1 together with tools is not supported.");
+            if (tools is not null && request.Logprobs is not null)
+                throw OpenAIException.Unsupported("logprobs", "logprobs together with tools is not supported.");
             if (tools is null)
                 await GenerateAsync(context, loaded, request, body, chat: true, MemServeMetricNames.ChatOperation).ConfigureAwait(false);
             else
@@ -84,22 +87,35 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
         {
             // The first step admits the request: a full queue throws here, before any byte is sent.
             if (!await enumerator.MoveNextAsync().ConfigureAwait(false)) throw new InvalidOperationException("The request produced no output.");
-            using var writer = new OpenAIResponseWriter(context.Response, chat, loaded.Engine.ModelInfo.Name, created);
+            bool logprobs = request.Logprobs is not null;
+            ILlmEngine engine = loaded.Engine;
+            using var writer = new OpenAIResponseWriter(context.Response, chat, engine.ModelInfo.Name, created,
+                logprobs ? new OpenAILogprobsWriter(engine.Tokenizer) : null);
+            var choices = new OpenAIChoice[request.N];
+            for (int i = 0; i < choices.Length; i++) choices[i] = new OpenAIChoice(i, logprobs);
+            int open = choices.Length, completionTokens = 0;
+            GenerationUsage? firstUsage = null;
             if (!body.Stream)
             {
-                var text = new StringBuilder();
-                GenerationUpdate update = enumerator.Current;
-                while (true)
+                do
                 {
-                    text.Append(update.TextDelta);
+                    GenerationUpdate update = enumerator.Current;
+                    OpenAIChoice choice = choices[update.ChoiceIndex];
+                    choice.Text.Append(update.TextDelta);
+                    if (Logged(update, engine) is { } token) choice.Tokens!.Add(token);
                     if (update is { FinishReason: { } reason, Usage: { } usage })
                     {
-                        await writer.WriteResponseAsync(text.ToString(), reason, usage, aborted).ConfigureAwait(false);
-                        return;
+                        choice.FinishReason = reason;
+                        firstUsage ??= usage;
+                        completionTokens += usage.OutputTokens;
+                        if (--open == 0)
+                        {
+                            await writer.WriteResponseAsync(choices, firstUsage with { OutputTokens = completionTokens }, aborted).ConfigureAwait(false);
+                            return;
+                        }
                     }
-                    if (!await enumerator.MoveNextAsync().ConfigureAwait(false)) break;
-                    update = enumerator.Current;
                 }
+                while (await enumerator.MoveNextAsync().ConfigureAwait(false));
                 throw new InvalidOperationException("The request ended without a final update.");
             }
 
@@ -110,14 +126,20 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
                 do
                 {
                     GenerationUpdate update = enumerator.Current;
-                    if (update.FinishReason is { } reason)
+                    OpenAIChoice choice = choices[update.ChoiceIndex];
+                    LoggedToken? token = Logged(update, engine);
+                    if (update is { FinishReason: { } reason, Usage: { } usage })
                     {
-                        await writer.WriteChunkAsync(update.TextDelta, reason, includeUsage, aborted).ConfigureAwait(false);
-                        if (includeUsage && update.Usage is { } usage) await writer.WriteUsageChunkAsync(usage, aborted).ConfigureAwait(false);
+                        await writer.WriteChunkAsync(choice, update.TextDelta, reason, includeUsage, token, aborted).ConfigureAwait(false);
+                        firstUsage ??= usage;
+                        completionTokens += usage.OutputTokens;
+                        if (--open > 0) continue;
+                        if (includeUsage) await writer.WriteUsageChunkAsync(firstUsage with { OutputTokens = completionTokens }, aborted).ConfigureAwait(false);
                         await writer.WriteDoneAsync(aborted).ConfigureAwait(false);
                         return;
                     }
-                    if (update.TextDelta.Length > 0) await writer.WriteChunkAsync(update.TextDelta, null, includeUsage, aborted).ConfigureAwait(false);
+                    if (update.TextDelta.Length > 0 || token is not null)
+                        await writer.WriteChunkAsync(choice, update.TextDelta, null, includeUsage, token, aborted).ConfigureAwait(false);
                 }
                 while (await enumerator.MoveNextAsync().ConfigureAwait(false));
             }
@@ -126,6 +148,14 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
                 await writer.WriteErrorEventAsync(error, aborted).ConfigureAwait(false);
             }
         }
+    }
+
+    // The update's token with its logprobs, or null without logprobs or for a stop token (whose text is not output).
+    private static LoggedToken? Logged(GenerationUpdate update, ILlmEngine engine)
+    {
+        if (update.Logprobs is not { } logprobs) return null;
+        if (update.FinishReason == FinishReason.Stop && engine.Tokenizer.IsSpecial(update.TokenId)) return null;
+        return new LoggedToken(update.TokenId, logprobs);
     }
 
     /// <summary>Runs <paramref name="handle"/> with the loaded engine and answers its errors in OpenAI's shape.</summary>

@@ -21,8 +21,9 @@ internal static class OpenAIRequestMapper
         if (body.Echo == true) throw OpenAIException.Unsupported("echo");
         if (body.BestOf is > 1) throw OpenAIException.Unsupported("best_of", "best_of other than 1 is not supported.");
         if (!string.IsNullOrEmpty(body.Suffix)) throw OpenAIException.Unsupported("suffix");
-        if (body.Logprobs is not null) throw OpenAIException.Unsupported("logprobs");
-        GenerationRequest request = Common(body, body.MaxTokens ?? DefaultCompletionMaxTokens);
+        if (body.Logprobs is { } top && (uint)top > GenerationRequest.MaxTopLogprobs)
+            throw OpenAIException.BadRequest($"logprobs must be between 0 and {GenerationRequest.MaxTopLogprobs} (got {top}).", "logprobs");
+        GenerationRequest request = Common(body, body.MaxTokens ?? DefaultCompletionMaxTokens) with { Logprobs = body.Logprobs };
         JsonElement prompt = body.Prompt;
         if (prompt.ValueKind == JsonValueKind.Array && prompt.GetArrayLength() == 1 && prompt[0].ValueKind is JsonValueKind.String or JsonValueKind.Array)
             prompt = prompt[0];
@@ -47,7 +48,12 @@ internal static class OpenAIRequestMapper
     /// </summary>
     public static MappedChatRequest ToChatRequest(ChatCompletionRequest body, Func<ChatTemplate> template)
     {
-        if (body.Logprobs == true) throw OpenAIException.Unsupported("logprobs");
+        if (body.TopLogprobs is { } top)
+        {
+            if (body.Logprobs != true) throw OpenAIException.BadRequest("top_logprobs requires logprobs: true.", "top_logprobs");
+            if ((uint)top > GenerationRequest.MaxTopLogprobs)
+                throw OpenAIException.BadRequest($"top_logprobs must be between 0 and {GenerationRequest.MaxTopLogprobs} (got {top}).", "top_logprobs");
+        }
         OpenAIToolMapper.RefuseLegacy(body);
         if (body.Messages is not { Count: > 0 } messages) throw OpenAIException.BadRequest("messages must contain at least one message.", "messages");
         var turns = new List<ChatMessage>(messages.Count);
@@ -71,14 +77,20 @@ internal static class OpenAIRequestMapper
         ChatToolPlan? tools = OpenAIToolMapper.Plan(body, chatTemplate, out List<JsonElement>? toolsVariable);
         Dictionary<string, object?>? variables = toolsVariable is null ? null : new() { ["tools"] = toolsVariable };
         GenerationRequest request = Common(body, body.MaxCompletionTokens ?? body.MaxTokens ?? new GenerationRequest().MaxTokens);
-        request = request with { Prompt = chatTemplate.Render(turns, body.AddGenerationPrompt, variables), AddSpecialTokens = false };
+        request = request with
+        {
+            Prompt = chatTemplate.Render(turns, body.AddGenerationPrompt, variables),
+            AddSpecialTokens = false,
+            Logprobs = body.Logprobs == true ? body.TopLogprobs ?? 0 : null,
+        };
         if (tools?.ForcedGrammar is { } grammar) request = ToolCallConstraint.Apply(request, grammar);
         return new MappedChatRequest(request, tools);
     }
 
     private static GenerationRequest Common(SamplingRequest body, int maxTokens)
     {
-        if (body.N is { } n && n != 1) throw OpenAIException.Unsupported("n", $"n must be 1 (got {n}); MemServe returns one choice.");
+        if (body.N is { } n && (n < 1 || n > GenerationRequest.MaxChoices))
+            throw OpenAIException.BadRequest($"n must be between 1 and {GenerationRequest.MaxChoices} (got {n}).", "n");
         if (maxTokens < 1) throw OpenAIException.BadRequest($"max_tokens must be at least 1 (got {maxTokens}).", "max_tokens");
         Range(body.Temperature, 0, 2, "temperature");
         if (body.TopP is { } topP && !(topP > 0 && topP <= 1)) throw OpenAIException.BadRequest($"top_p must be in (0, 1] (got {topP}).", "top_p");
@@ -92,6 +104,7 @@ internal static class OpenAIRequestMapper
         SamplingParameters d = SamplingParameters.Default;
         return new GenerationRequest
         {
+            N = body.N ?? 1,
             MaxTokens = maxTokens,
             StopStrings = Stops(body.Stop),
             IgnoreEos = body.IgnoreEos ?? false,
@@ -106,8 +119,32 @@ internal static class OpenAIRequestMapper
                 FrequencyPenalty = body.FrequencyPenalty ?? d.FrequencyPenalty,
                 PresencePenalty = body.PresencePenalty ?? d.PresencePenalty,
                 Seed = body.Seed,
+                LogitBias = LogitBias(body.LogitBias),
             },
         };
+    }
+
+    // OpenAI logit_bias: {"token id": bias in [-100, 100]}; the engine checks the ids against the vocabulary.
+    private static Dictionary<int, float>? LogitBias(JsonElement bias)
+    {
+        if (bias.ValueKind is JsonValueKind.Undefined or JsonValueKind.Null) return null;
+        if (bias.ValueKind != JsonValueKind.Object)
+            throw OpenAIException.BadRequest("logit_bias must be an object mapping token ids to biases.", "logit_bias");
+        var map = new Dictionary<int, float>();
+        foreach (JsonProperty entry in bias.EnumerateObject())
+        {
+            if (!int.TryParse(entry.Name, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int id))
+                throw OpenAIException.BadRequest($"logit_bias key '{entry.Name}' is not a token id.", $"logit_bias.{entry.Name}");
+            if (entry.Value.ValueKind != JsonValueKind.Number || !entry.Value.TryGetSingle(out float value)
+                || !(Math.Abs(value) <= SamplingParameters.MaxLogitBias))
+            {
+                throw OpenAIException.BadRequest(
+                    $"logit_bias['{entry.Name}'] must be a number between -{SamplingParameters.MaxLogitBias} and {SamplingParameters.MaxLogitBias}.",
+                    $"logit_bias.{entry.Name}");
+            }
+            map[id] = value;
+        }
+        return map.Count > 0 ? map : null;
     }
 
     private static void Range(float? value, float min, float max, string param)

@@ -23,6 +23,7 @@ internal sealed class ChatCompletionRequest : SamplingRequest
     public List<ChatMessageRequest>? Messages { get; set; }
     public int? MaxCompletionTokens { get; set; }
     public bool? Logprobs { get; set; }
+    public int? TopLogprobs { get; set; }
     public JsonElement Tools { get; set; }
     public JsonElement ToolChoice { get; set; }
     public bool? ParallelToolCalls { get; set; }
@@ -64,6 +65,7 @@ internal abstract class SamplingRequest
     public float? PresencePenalty { get; set; }
     public long? Seed { get; set; }
     public int? N { get; set; }
+    public JsonElement LogitBias { get; set; }
     public JsonElement Stop { get; set; }
     public bool? IgnoreEos { get; set; }
     public bool Stream { get; set; }

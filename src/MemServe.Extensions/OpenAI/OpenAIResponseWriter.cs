@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Runtime.InteropServices;
 using System.Text.Json;
 using MemServe.Chat.Tools;
 using MemServe.Engine;
@@ -24,10 +25,13 @@ internal sealed class OpenAIResponseWriter : IDisposable
     private readonly string _id;
     private readonly string _model;
     private readonly long _created;
-    private bool _roleSent;
+    private readonly OpenAILogprobsWriter? _logprobs;
 
-    public OpenAIResponseWriter(HttpResponse response, bool chat, string model, long createdUnixSeconds)
+    /// <summary>A writer for one response; <paramref name="logprobs"/> writes the choices' logprobs (null when the
+    /// request did not ask for them).</summary>
+    public OpenAIResponseWriter(HttpResponse response, bool chat, string model, long createdUnixSeconds, OpenAILogprobsWriter? logprobs = null)
     {
+        _logprobs = logprobs;
         _response = response;
         _pipe = response.BodyWriter;
         _json = new Utf8JsonWriter(_pipe, s_jsonOptions);
@@ -37,42 +41,40 @@ internal sealed class OpenAIResponseWriter : IDisposable
         _id = (chat ? "chatcmpl-" : "cmpl-") + Guid.NewGuid().ToString("N");
     }
 
-    /// <summary>Writes the whole (non-streamed) response body.</summary>
-    public Task WriteResponseAsync(string text, FinishReason reason, GenerationUsage usage, CancellationToken cancellationToken) =>
-        WriteResponseAsync(text, toolCalls: null, reason, usage, cancellationToken);
-
-    /// <summary>Writes the whole (non-streamed) response body; with <paramref name="toolCalls"/>, the chat message carries
-    /// them as <c>tool_calls</c>, its content is null when empty and the finish reason is <c>tool_calls</c>.</summary>
-    public async Task WriteResponseAsync(string text, IReadOnlyList<ToolCall>? toolCalls, FinishReason reason, GenerationUsage usage,
-        CancellationToken cancellationToken)
+    /// <summary>Writes the whole (non-streamed) response body: every choice in <paramref name="choices"/> (each
+    /// finished), and <paramref name="usage"/>.</summary>
+    public async Task WriteResponseAsync(IReadOnlyList<OpenAIChoice> choices, GenerationUsage usage, CancellationToken cancellationToken)
     {
-        bool calls = toolCalls is { Count: > 0 };
         _response.ContentType = "application/json";
         WriteHeader(_chat ? "chat.completion" : "text_completion");
         _json.WriteStartArray("choices");
-        _json.WriteStartObject();
-        _json.WriteNumber("index", 0);
-        if (_chat)
+        foreach (OpenAIChoice choice in choices)
         {
-            _json.WriteStartObject("message");
-            _json.WriteString("role", "assistant");
-            if (calls && text.Length == 0) _json.WriteNull("content");
-            else _json.WriteString("content", text);
-            if (calls)
+            _json.WriteStartObject();
+            _json.WriteNumber("index", choice.Index);
+            if (_chat)
             {
-                _json.WriteStartArray("tool_calls");
-                foreach (ToolCall call in toolCalls!) WriteToolCall(call, index: null);
-                _json.WriteEndArray();
+                _json.WriteStartObject("message");
+                _json.WriteString("role", "assistant");
+                bool calls = choice.ToolCalls is { Count: > 0 };
+                if (calls && choice.Text.Length == 0) _json.WriteNull("content");
+                else _json.WriteString("content", choice.Text.ToString());
+                if (calls)
+                {
+                    _json.WriteStartArray("tool_calls");
+                    foreach (ToolCall call in choice.ToolCalls!) WriteToolCall(call, index: null);
+                    _json.WriteEndArray();
+                }
+                _json.WriteEndObject();
             }
+            else
+            {
+                _json.WriteString("text", choice.Text.ToString());
+            }
+            WriteLogprobs(choice, choice.Tokens is { } tokens ? CollectionsMarshal.AsSpan(tokens) : default);
+            _json.WriteString("finish_reason", FinishReasonText(choice.FinishReason ?? FinishReason.Stop, choice.ToolCalls is { Count: > 0 }));
             _json.WriteEndObject();
         }
-        else
-        {
-            _json.WriteString("text", text);
-        }
-        _json.WriteNull("logprobs");
-        _json.WriteString("finish_reason", FinishReasonText(reason, calls));
-        _json.WriteEndObject();
         _json.WriteEndArray();
         WriteUsage(usage);
         _json.WriteEndObject();
@@ -88,33 +90,32 @@ internal sealed class OpenAIResponseWriter : IDisposable
         _response.HttpContext.Features.Get<IHttpResponseBodyFeature>()?.DisableBuffering();
     }
 
-    /// <summary>Writes one chunk carrying <paramref name="text"/> and, on the last, the finish reason.</summary>
-    public ValueTask<FlushResult> WriteChunkAsync(string text, FinishReason? reason, bool includeUsage, CancellationToken cancellationToken) =>
-        WriteChunkAsync(text, reason, toolCalls: false, includeUsage, cancellationToken);
-
-    /// <summary>Like <see cref="WriteChunkAsync(string, FinishReason?, bool, CancellationToken)"/>; <paramref name="toolCalls"/>
-    /// makes the finish reason <c>tool_calls</c> (the response called tools).</summary>
-    public ValueTask<FlushResult> WriteChunkAsync(string text, FinishReason? reason, bool toolCalls, bool includeUsage, CancellationToken cancellationToken)
+    /// <summary>Writes one chunk of <paramref name="choice"/> carrying <paramref name="text"/>, the logprobs of
+    /// <paramref name="token"/> (when the request asked for them) and, on its last, the finish reason.</summary>
+    public ValueTask<FlushResult> WriteChunkAsync(OpenAIChoice choice, string text, FinishReason? reason, bool includeUsage,
+        LoggedToken? token, CancellationToken cancellationToken)
     {
+        LoggedToken one = token.GetValueOrDefault();
+        ReadOnlySpan<LoggedToken> tokens = token is null ? default : new ReadOnlySpan<LoggedToken>(in one);
         BeginEvent();
         WriteHeader(_chat ? "chat.completion.chunk" : "text_completion");
         _json.WriteStartArray("choices");
         _json.WriteStartObject();
-        _json.WriteNumber("index", 0);
+        _json.WriteNumber("index", choice.Index);
         if (_chat)
         {
             _json.WriteStartObject("delta");
-            if (!_roleSent) _json.WriteString("role", "assistant");
-            if (text.Length > 0 || !_roleSent) _json.WriteString("content", text);
+            if (!choice.RoleSent) _json.WriteString("role", "assistant");
+            if (text.Length > 0 || !choice.RoleSent) _json.WriteString("content", text);
             _json.WriteEndObject();
-            _roleSent = true;
+            choice.RoleSent = true;
         }
         else
         {
             _json.WriteString("text", text);
         }
-        _json.WriteNull("logprobs");
-        if (reason is { } r) _json.WriteString("finish_reason", FinishReasonText(r, toolCalls));
+        WriteLogprobs(choice, tokens);
+        if (reason is { } r) _json.WriteString("finish_reason", FinishReasonText(r, choice.ToolCalls is { Count: > 0 }));
         else _json.WriteNull("finish_reason");
         _json.WriteEndObject();
         _json.WriteEndArray();
@@ -123,18 +124,19 @@ internal sealed class OpenAIResponseWriter : IDisposable
         return EndEventAsync(cancellationToken);
     }
 
-    /// <summary>Writes one chat chunk whose delta is the whole call <paramref name="call"/>, the
-    /// <paramref name="index"/>-th of the response: <c>tool_calls[{index, id, type, function: {name, arguments}}]</c>.</summary>
-    public ValueTask<FlushResult> WriteToolCallChunkAsync(ToolCall call, int index, bool includeUsage, CancellationToken cancellationToken)
+    /// <summary>Writes one chat chunk of <paramref name="choice"/> whose delta is the whole call <paramref name="call"/>, the
+    /// <paramref name="index"/>-th of the choice: <c>tool_calls[{index, id, type, function: {name, arguments}}]</c>.</summary>
+    public ValueTask<FlushResult> WriteToolCallChunkAsync(OpenAIChoice choice, ToolCall call, int index, bool includeUsage,
+        CancellationToken cancellationToken)
     {
         BeginEvent();
         WriteHeader("chat.completion.chunk");
         _json.WriteStartArray("choices");
         _json.WriteStartObject();
-        _json.WriteNumber("index", 0);
+        _json.WriteNumber("index", choice.Index);
         _json.WriteStartObject("delta");
-        if (!_roleSent) _json.WriteString("role", "assistant");
-        _roleSent = true;
+        if (!choice.RoleSent) _json.WriteString("role", "assistant");
+        choice.RoleSent = true;
         _json.WriteStartArray("tool_calls");
         WriteToolCall(call, index);
         _json.WriteEndArray();
@@ -190,6 +192,13 @@ internal sealed class OpenAIResponseWriter : IDisposable
         return _pipe.FlushAsync(cancellationToken);
     }
 
+    private void WriteLogprobs(OpenAIChoice choice, ReadOnlySpan<LoggedToken> tokens)
+    {
+        if (choice.Tokens is null || _logprobs is null) _json.WriteNull("logprobs");
+        else if (_chat) _logprobs.WriteChat(_json, tokens);
+        else _logprobs.WriteCompletion(_json, tokens, choice);
+    }
+
     private void WriteHeader(string objectType)
     {
         _json.WriteStartObject();
@@ -224,6 +233,6 @@ internal sealed class OpenAIResponseWriter : IDisposable
         _json.WriteEndObject();
     }
 
-    private static string FinishReasonText(FinishReason reason, bool toolCalls = false) =>
+    private static string FinishReasonText(FinishReason reason, bool toolCalls) =>
         toolCalls ? "tool_calls" : reason == FinishReason.Length ? "length" : "stop";
 }

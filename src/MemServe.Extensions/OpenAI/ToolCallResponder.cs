@@ -25,7 +25,8 @@ internal static class ToolCallResponder
             // The first step admits the request: a full queue throws here, before any byte is sent.
             if (!await enumerator.MoveNextAsync().ConfigureAwait(false)) throw new InvalidOperationException("The request produced no output.");
             using var writer = new OpenAIResponseWriter(context.Response, chat: true, loaded.Engine.ModelInfo.Name, created);
-            var calls = new List<ToolCall>();
+            var choice = new OpenAIChoice(0, logprobs: false);
+            List<ToolCall> calls = choice.ToolCalls = [];
             if (!body.Stream)
             {
                 var content = new StringBuilder();
@@ -36,7 +37,9 @@ internal static class ToolCallResponder
                     if (update is { FinishReason: { } reason, Usage: { } usage })
                     {
                         content.Append(parser.Finish(calls));
-                        await writer.WriteResponseAsync(content.ToString(), calls, reason, usage, aborted).ConfigureAwait(false);
+                        choice.Text.Append(content);
+                        choice.FinishReason = reason;
+                        await writer.WriteResponseAsync([choice], usage, aborted).ConfigureAwait(false);
                         return;
                     }
                 }
@@ -54,11 +57,11 @@ internal static class ToolCallResponder
                     GenerationUpdate update = enumerator.Current;
                     string text = parser.Push(update.TextDelta, calls);
                     if (update.FinishReason is { } reason) text += parser.Finish(calls);
-                    if (text.Length > 0) await writer.WriteChunkAsync(text, null, includeUsage, aborted).ConfigureAwait(false);
-                    for (; sent < calls.Count; sent++) await writer.WriteToolCallChunkAsync(calls[sent], sent, includeUsage, aborted).ConfigureAwait(false);
+                    if (text.Length > 0) await writer.WriteChunkAsync(choice, text, null, includeUsage, token: null, aborted).ConfigureAwait(false);
+                    for (; sent < calls.Count; sent++) await writer.WriteToolCallChunkAsync(choice, calls[sent], sent, includeUsage, aborted).ConfigureAwait(false);
                     if (update.FinishReason is { } finish)
                     {
-                        await writer.WriteChunkAsync("", finish, calls.Count > 0, includeUsage, aborted).ConfigureAwait(false);
+                        await writer.WriteChunkAsync(choice, "", finish, includeUsage, token: null, aborted).ConfigureAwait(false);
                         if (includeUsage && update.Usage is { } usage) await writer.WriteUsageChunkAsync(usage, aborted).ConfigureAwait(false);
                         await writer.WriteDoneAsync(aborted).ConfigureAwait(false);
                         return;

@@ -47,9 +47,37 @@ public sealed class RemoteCodecTests
     {
         // A property added to GenerationRequest must be added to GenerationRequestCodec (and to this list).
         string[] covered = ["Prompt", "PromptTokenIds", "Sampling", "MaxTokens", "StopTokenIds", "StopStrings", "IgnoreEos",
-            "AddSpecialTokens", "WaitForAdmission", "SessionId"];
+            "AddSpecialTokens", "WaitForAdmission", "SessionId", "Logprobs", "N"];
         foreach (PropertyInfo p in typeof(GenerationRequest).GetProperties(BindingFlags.Public | BindingFlags.Instance))
             Assert.Contains(p.Name, covered);
+    }
+
+    [Fact]
+    public void Logprobs_logit_bias_and_choices_round_trip()
+    {
+        var request = GenerationRequest.FromPrompt("x") with
+        {
+            Logprobs = 7,
+            N = 3,
+            Sampling = SamplingParameters.Greedy with { LogitBias = new Dictionary<int, float> { [5] = -100, [9] = 2.5f } },
+        };
+
+        GenerationRequest decoded = RoundTrip(request);
+
+        Assert.Equal((7, 3), (decoded.Logprobs, decoded.N));
+        Assert.Equal(request.Sampling.LogitBias!.OrderBy(e => e.Key), decoded.Sampling.LogitBias!.OrderBy(e => e.Key));
+        Assert.Null(RoundTrip(GenerationRequest.FromPrompt("x")).Logprobs);
+
+        using var w = new WireWriter();
+        var update = new GenerationUpdate(17, "ab")
+        {
+            ChoiceIndex = 2,
+            Logprobs = new TokenLogprobs(-0.25f, [new TopLogprob(17, -0.25f), new TopLogprob(3, -2f)]),
+        };
+        GenerationUpdateCodec.Write(w, update);
+        GenerationUpdate back = GenerationUpdateCodec.Read(w.Written.Span);
+        Assert.Equal((2, -0.25f), (back.ChoiceIndex, back.Logprobs!.Logprob));
+        Assert.Equal(update.Logprobs.Top, back.Logprobs.Top);
     }
 
     [Fact]

@@ -109,7 +109,10 @@ public sealed class CompletionsEndpointTests(MemServeServerFactory factory) : IC
     }
 
     [Theory]
-    [InlineData("""{"prompt":"x","n":2}""", "n")]
+    [InlineData("""{"prompt":"x","n":0}""", "n")]
+    [InlineData("""{"prompt":"x","logprobs":21}""", "logprobs")]
+    [InlineData("""{"prompt":"x","logit_bias":{"abc":1}}""", "logit_bias.abc")]
+    [InlineData("""{"prompt":"x","logit_bias":{"5":200}}""", "logit_bias.5")]
     [InlineData("""{"prompt":"x","temperature":3}""", "temperature")]
     [InlineData("""{"prompt":"x","top_p":0}""", "top_p")]
     [InlineData("""{"prompt":"x","max_tokens":0}""", "max_tokens")]

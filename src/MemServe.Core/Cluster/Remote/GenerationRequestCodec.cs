@@ -8,7 +8,8 @@ namespace MemServe.Cluster.Remote;
 /// stop conditions, flags) compactly for a <see cref="Transport.MessageType.Request"/> frame:
 /// <c>[string? prompt][i32[]? prompt ids][f32 temperature][i32 top-k][f32 top-p][f32 min-p][f32 repetition]
 /// [f32 presence][f32 frequency][i64? seed][i32 max tokens][i32[] stop ids][i32 n][string × n stop strings]
-/// [u8 flags: 1 ignore eos, 2 add special tokens, 4 wait for admission][string? session id]</c>. Stateless.
+/// [u8 flags: 1 ignore eos, 2 add special tokens, 4 wait for admission][string? session id]
+/// [i32 logprobs, -1 = off][i32 m][(i32 token id, f32 bias) × m logit bias][i32 choices (N)]</c>. Stateless.
 /// </summary>
 internal static class GenerationRequestCodec
 {
@@ -35,6 +36,18 @@ internal static class GenerationRequestCodec
             | (request.AddSpecialTokens ? AddSpecialTokensFlag : 0)
             | (request.WaitForAdmission ? WaitForAdmissionFlag : 0)));
         w.WriteString(request.SessionId);
+        w.WriteInt32(request.Logprobs ?? -1);
+        IReadOnlyDictionary<int, float>? bias = s.LogitBias;
+        w.WriteInt32(bias?.Count ?? 0);
+        if (bias is not null)
+        {
+                foreach (KeyValuePair<int, float> entry in bias)
+            {
+                w.WriteInt32(entry.Key);
+                w.WriteSingle(entry.Value);
+            }
+        }
+        w.WriteInt32(request.N);
     }
 
     /// <summary>Decodes a request; a malformed payload throws <see cref="Transport.KvTransportException"/>
@@ -74,8 +87,20 @@ internal static class GenerationRequestCodec
         if ((flags & ~(IgnoreEosFlag | AddSpecialTokensFlag | WaitForAdmissionFlag)) != 0)
             RemoteThrowHelper.ThrowProtocol($"unknown request flags 0x{flags:X2}");
         string? sessionId = r.ReadString();
+        int logprobs = r.ReadInt32();
+        int biasCount = r.ReadInt32();
+        if (biasCount < 0 || biasCount > r.Remaining / 8) RemoteThrowHelper.ThrowProtocol($"logit bias count {biasCount}");
+        if (biasCount > 0)
+        {
+            var bias = new Dictionary<int, float>(biasCount);
+            for (int i = 0; i < biasCount; i++) bias[r.ReadInt32()] = r.ReadSingle();
+            sampling = sampling with { LogitBias = bias };
+        }
+        int choices = r.ReadInt32();
         return new GenerationRequest
         {
+            N = choices,
+            Logprobs = logprobs < 0 ? null : logprobs,
             Prompt = prompt,
             PromptTokenIds = promptIds,
             Sampling = sampling,

@@ -84,11 +84,14 @@ public sealed class InstanceFailureRetryEngine : ILlmEngine
     private async IAsyncEnumerable<GenerationUpdate> RetryingAsync(GenerationRequest request,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        var delivered = new List<int>();
+        // Per choice: the tokens the caller has seen, and how many of them a rerun has replayed.
+        var delivered = new List<int>[request.N];
+        for (int c = 0; c < delivered.Length; c++) delivered[c] = [];
+        var replayedOf = new int[request.N];
         for (int attempt = 1; ; attempt++)
         {
             IAsyncEnumerator<GenerationUpdate> updates = _inner.GenerateAsync(request, cancellationToken).GetAsyncEnumerator(cancellationToken);
-            int replayed = 0;
+            Array.Clear(replayedOf);
             try
             {
                 while (true)
@@ -103,13 +106,15 @@ public sealed class InstanceFailureRetryEngine : ILlmEngine
                         break; // run it again
                     }
                     if (next is null) yield break;
-                    if (replayed < delivered.Count)
+                    List<int> seen = delivered[next.ChoiceIndex];
+                    ref int replayed = ref replayedOf[next.ChoiceIndex];
+                    if (replayed < seen.Count)
                     {
-                        if (next.TokenId != delivered[replayed]) throw Diverged(replayed, delivered[replayed], next.TokenId);
+                        if (next.TokenId != seen[replayed]) throw Diverged(replayed, seen[replayed], next.TokenId);
                         replayed++;
                         continue;
                     }
-                    delivered.Add(next.TokenId);
+                    seen.Add(next.TokenId);
                     replayed++;
                     yield return next;
                 }

@@ -26,6 +26,9 @@ internal sealed class RemoteCall : IRemoteReceiver
         _endpoint = endpoint;
     }
 
+    /// <summary>Choices (<see cref="GenerationRequest.N"/>) whose final update has not arrived; the call ends at 0.</summary>
+    public int OpenChoices { get; set; } = 1;
+
     /// <summary>The correlation id.</summary>
     public long Id { get; }
 
@@ -52,7 +55,7 @@ internal sealed class RemoteCall : IRemoteReceiver
         GenerationUpdate update = GenerationUpdateCodec.Read(frame.Payload);
         AnyUpdate = true;
         _updates.Writer.TryWrite(update);
-        if (update.IsFinal)
+        if (update.IsFinal && --OpenChoices == 0)
         {
             Ended = true;
             _updates.Writer.TryComplete();

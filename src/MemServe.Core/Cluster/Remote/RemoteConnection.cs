@@ -85,9 +85,9 @@ internal sealed class RemoteConnection : IAsyncDisposable
     /// <summary>Registers a generation request under <paramref name="id"/> and sends it. Throws
     /// <see cref="RemoteInstanceException"/> when the connection is closed or the send fails.</summary>
     public async ValueTask<RemoteCall> StartAsync(long id, MessageType type, ReadOnlyMemory<byte> body, Func<int, Task>? onPull,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, int choices = 1)
     {
-        var call = new RemoteCall(id, _instanceId, _endpoint) { OnPull = onPull };
+        var call = new RemoteCall(id, _instanceId, _endpoint) { OnPull = onPull, OpenChoices = choices };
         Register(id, call);
         try
         {

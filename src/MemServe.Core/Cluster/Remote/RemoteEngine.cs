@@ -117,7 +117,7 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(Volatile.Read(ref _disposed) != 0, this);
-        return StreamAsync(w => GenerationRequestCodec.Write(w, request), MessageType.Request, null, cancellationToken);
+        return StreamAsync(w => GenerationRequestCodec.Write(w, request), MessageType.Request, null, cancellationToken, request.N);
     }
 
     /// <inheritdoc />
@@ -197,7 +197,7 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
     /// <summary>Sends the call <paramref name="encode"/> writes and streams its updates; with <paramref name="promptKv"/>
     /// the host's KV pulls are answered from it.</summary>
     private async IAsyncEnumerable<GenerationUpdate> StreamAsync(Action<WireWriter> encode, MessageType type, IKvSource? promptKv,
-        [EnumeratorCancellation] CancellationToken cancellationToken)
+        [EnumeratorCancellation] CancellationToken cancellationToken, int choices = 1)
     {
         RemoteConnection connection = await _link.GetAsync(cancellationToken).ConfigureAwait(false);
         long id = NextId();
@@ -206,16 +206,17 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
         {
             encode(w);
             Func<int, Task>? onPull = promptKv is null ? null : from => connection.SupplyKvAsync(promptKv, id, from, cancellationToken);
-            call = await connection.StartAsync(id, type, w.Written, onPull, cancellationToken).ConfigureAwait(false);
+            call = await connection.StartAsync(id, type, w.Written, onPull, cancellationToken, choices).ConfigureAwait(false);
         }
         bool finished = false;
+        int open = choices; // choices still without their final update
         try
         {
             while (!finished)
             {
                 GenerationUpdate? update = await call.ReadAsync(cancellationToken).ConfigureAwait(false);
                 if (update is null) break;
-                finished = update.IsFinal;
+                finished = update.IsFinal && --open == 0;
                 yield return update;
             }
         }
