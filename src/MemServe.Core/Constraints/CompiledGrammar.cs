@@ -65,6 +65,19 @@ internal sealed class CompiledGrammar
         return new CompiledGrammar([.. elements], alternatives, dfa.Build(), [.. rules.Names]);
     }
 
+    /// <summary>Where rule <paramref name="r"/> is defined; a helper rule (<c>name-N</c>) reports its parent rule.</summary>
+    private static (int Line, int Column) DefinitionOf(GrammarRules rules, int r)
+    {
+        string name = rules.Names[r];
+        while (rules.DefinedAt[r] == (0, 0) && name.LastIndexOf('-') is > 0 and int dash)
+        {
+            name = name[..dash];
+            if (rules.TryGetId(name, out int parent))
+                r = parent;
+        }
+        return rules.DefinedAt[r];
+    }
+
     private static void RejectLeftRecursion(GrammarRules rules)
     {
         int n = rules.Names.Count;
@@ -115,8 +128,11 @@ internal sealed class CompiledGrammar
             if (color[r] == 2)
                 return;
             if (color[r] == 1)
-                throw ConstraintCompileException.Grammar(rules.FirstUse[r].Line, rules.FirstUse[r].Column,
+            {
+                var (line, column) = DefinitionOf(rules, r);
+                throw ConstraintCompileException.Grammar(line, column,
                     $"rule '{rules.Names[r]}' is left-recursive (it can reach itself without consuming input); rewrite it with repetition");
+            }
             color[r] = 1;
             foreach (int c in corners[r])
                 Visit(c);

@@ -44,6 +44,7 @@ internal sealed class GbnfParser
             int id = _rules.Id(name, line, column);
             if (_rules.Bodies[id] is not null)
                 throw ConstraintCompileException.Grammar(line, column, $"rule '{name}' is defined twice");
+            _rules.DefinedAt[id] = (line, column);
             _rules.Bodies[id] = ParseAlternatives(name, nested: false);
             if (_pos < _text.Length && _text[_pos] == ')')
                 throw Error("unmatched ')'");
@@ -92,12 +93,12 @@ internal sealed class GbnfParser
         char c = _text[_pos];
         if (c == '"')
         {
-            _pos++;
+            int open = _pos++;
             var items = new List<GrammarItem>();
             while (true)
             {
                 if (_pos >= _text.Length || _text[_pos] == '\n')
-                    throw Error("unterminated string literal");
+                    throw ErrorAt(open, "unterminated string literal");
                 if (_text[_pos] == '"')
                     break;
                 int cp = ParseChar();
@@ -132,7 +133,7 @@ internal sealed class GbnfParser
 
     private int[] ParseClass()
     {
-        _pos++;
+        int open = _pos++;
         bool negated = _pos < _text.Length && _text[_pos] == '^';
         if (negated)
             _pos++;
@@ -140,16 +141,17 @@ internal sealed class GbnfParser
         while (true)
         {
             if (_pos >= _text.Length)
-                throw Error("unterminated character class");
+                throw ErrorAt(open, "unterminated character class");
             if (_text[_pos] == ']')
                 break;
+            int from = _pos;
             int lo = ParseChar(), hi = lo;
             if (_pos + 1 < _text.Length && _text[_pos] == '-' && _text[_pos + 1] != ']')
             {
                 _pos++;
                 hi = ParseChar();
                 if (hi < lo)
-                    throw Error($"range end U+{hi:X4} is before its start U+{lo:X4}");
+                    throw ErrorAt(from, $"range end U+{hi:X4} is before its start U+{lo:X4}");
             }
             ranges.Add(lo);
             ranges.Add(hi);

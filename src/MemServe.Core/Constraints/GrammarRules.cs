@@ -17,6 +17,9 @@ internal sealed class GrammarRules
     /// <summary>rule → (line, column) of its first reference, for "undefined rule" errors.</summary>
     public List<(int Line, int Column)> FirstUse { get; } = [];
 
+    /// <summary>rule → (line, column) of its definition; (0, 0) for helper rules.</summary>
+    public List<(int Line, int Column)> DefinedAt { get; } = [];
+
     /// <summary>The id of <paramref name="name"/>, adding an undefined rule if it is new.</summary>
     public int Id(string name, int line, int column)
     {
@@ -27,6 +30,7 @@ internal sealed class GrammarRules
         Names.Add(name);
         Bodies.Add(null);
         FirstUse.Add((line, column));
+        DefinedAt.Add((0, 0));
         return id;
     }
 
