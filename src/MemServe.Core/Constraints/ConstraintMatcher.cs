@@ -174,10 +174,16 @@ public sealed class ConstraintMatcher
         int[] setAt = _setAtDepth;
         setAt[0] = root;
         int n = trie.NodeCount;
+        int[] transitions = _sets.Transitions;
         for (int i = 1; i < n;)
         {
             int d = depth[i];
-            int set = _sets.Step(setAt[d - 1], label[i]);
+            int set = transitions[setAt[d - 1] * 256 + label[i]];
+            if (set == StackSets.Unknown)
+            {
+                set = _sets.Step(setAt[d - 1], label[i]);
+                transitions = _sets.Transitions;
+            }
             if (set < 0)
             {
                 i = subtreeEnd[i];

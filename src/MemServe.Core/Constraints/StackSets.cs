@@ -8,7 +8,8 @@ namespace MemServe.Constraints;
 /// </summary>
 internal sealed class StackSets
 {
-    private const int Unknown = -2;
+    /// <summary>A transition not computed yet in <see cref="Transitions"/>.</summary>
+    public const int Unknown = -2;
     private readonly CompiledGrammar _grammar;
     private readonly Dictionary<(ulong, ulong), int> _interned = [];
     private readonly List<int> _scratch = [];
@@ -35,6 +36,10 @@ internal sealed class StackSets
         _count = 0;
         _memberCount = 0;
     }
+
+    /// <summary>(sets × 256) memoized <see cref="Step"/> results, <see cref="Unknown"/> where not computed yet. The
+    /// array is replaced when it grows, so read it again after calling <see cref="Step"/>.</summary>
+    public int[] Transitions => _transitions;
 
     public ReadOnlySpan<int> Members(int set) => _members.AsSpan(_start[set], _length[set]);
 
