@@ -29,8 +29,9 @@ internal static class JsonGrammarText
         sb.Append($$"""
             {{p}}-ws ::= | " " | "\n" [ ]{0,20}
             {{p}}-string ::= "\"" {{p}}-char* "\""
-            {{p}}-char ::= [^"\\\x00-\x1F] | "\\" ( ["\\/bfnrt] | "u" {{p}}-hex4 )
-            {{p}}-hex4 ::= ( [0-9a-cA-Ce-fE-F] [0-9a-fA-F] | [dD] [0-7] ) [0-9a-fA-F] [0-9a-fA-F]
+            {{p}}-char ::= [^"\\\x00-\x1F] | "\\" ( ["\\/bfnrt] | "u" {{p}}-hex4 | "u" [dD] [89abAB] {{p}}-hex {{p}}-hex "\\u" [dD] [c-fC-F] {{p}}-hex {{p}}-hex )
+            {{p}}-hex4 ::= ( [0-9a-cA-Ce-fE-F] {{p}}-hex | [dD] [0-7] ) {{p}}-hex {{p}}-hex
+            {{p}}-hex ::= [0-9a-fA-F]
             {{p}}-integer ::= "-"? ( "0" | [1-9] [0-9]* )
             {{p}}-number ::= {{p}}-integer ( "." [0-9]+ )? ( [eE] [-+]? [0-9]+ )?
             {{p}}-boolean ::= "true" | "false"
