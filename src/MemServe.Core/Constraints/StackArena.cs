@@ -8,10 +8,10 @@ namespace MemServe.Constraints;
 /// </summary>
 internal sealed class StackArena
 {
-    public int[] Pos = new int[1024];
-    public int[] State = new int[1024];
-    public int[] Parent = new int[1024];
-    public ulong[] Hash = new ulong[1024];
+    public int[] Pos = new int[256];
+    public int[] State = new int[256];
+    public int[] Parent = new int[256];
+    public ulong[] Hash = new ulong[256];
     public int Count;
 
     public const ulong BottomHash = 0x9E3779B97F4A7C15UL;

@@ -14,12 +14,12 @@ internal sealed class StackSets
     private readonly Dictionary<(ulong, ulong), int> _interned = [];
     private readonly List<int> _scratch = [];
     private bool _scratchEnd;
-    private int[] _members = new int[1024];
+    private int[] _members = new int[256];
     private int _memberCount;
-    private int[] _start = new int[64], _length = new int[64];
-    private bool[] _canEnd = new bool[64];
-    private (ulong, ulong)[] _key = new (ulong, ulong)[64];
-    private int[] _transitions = new int[64 * 256];
+    private int[] _start = new int[16], _length = new int[16];
+    private bool[] _canEnd = new bool[16];
+    private (ulong, ulong)[] _key = new (ulong, ulong)[16];
+    private int[] _transitions = new int[16 * 256];
     private int _count;
 
     public StackSets(CompiledGrammar grammar, StackArena arena)
