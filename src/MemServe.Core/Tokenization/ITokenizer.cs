@@ -28,6 +28,15 @@ public interface ITokenizer
 
     /// <summary>Creates a streaming decoder for one sequence.</summary>
     IIncrementalDetokenizer CreateDetokenizer(bool skipSpecialTokens = true);
+
+    /// <summary>
+    /// The exact bytes token <paramref name="id"/> adds to the output in the middle of a sequence (byte-level and
+    /// &lt;0xNN&gt; byte-fallback tokens give raw bytes, possibly part of a UTF-8 character); null for special
+    /// tokens and unknown ids. The caller owns the returned array. The default decodes the token alone, which is
+    /// exact only for tokens that are whole UTF-8 text; <c>Tokenizer</c> overrides it.
+    /// </summary>
+    byte[]? TokenBytes(int id) =>
+        (uint)id >= (uint)VocabSize || IsSpecial(id) ? null : System.Text.Encoding.UTF8.GetBytes(Decode([id]));
 }
 
 /// <summary>

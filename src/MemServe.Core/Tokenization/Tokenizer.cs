@@ -161,6 +161,9 @@ public sealed class Tokenizer : ITokenizer
     }
 
     /// <inheritdoc/>
+    public byte[]? TokenBytes(int id) => IsSpecial(id) ? null : _decoder.Piece(id, first: false)?.ToArray();
+
+    /// <inheritdoc/>
     public IIncrementalDetokenizer CreateDetokenizer(bool skipSpecialTokens = true) =>
         new IncrementalDetokenizer(this, _decoder, skipSpecialTokens);
 }
