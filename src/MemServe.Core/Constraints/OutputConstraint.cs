@@ -49,6 +49,10 @@ public sealed class OutputConstraint
         return Cached("gbnf", grammar, static g => new OutputConstraint("gbnf", g));
     }
 
+    /// <summary>A constraint sent over the remote protocol: its <see cref="Description"/> and <see cref="Gbnf"/>.</summary>
+    internal static OutputConstraint FromWire(string description, string gbnf) =>
+        Cached("wire:" + description, gbnf, g => new OutputConstraint(description, g));
+
     /// <summary>Drops every cached mask (benchmarks measure cold masks with it).</summary>
     internal void ClearMaskCaches()
     {

@@ -1,5 +1,6 @@
 using System.Collections.Concurrent;
 using System.Threading.Channels;
+using MemServe.Constraints;
 using MemServe.Diagnostics;
 using MemServe.Runner;
 using MemServe.Sampling;
@@ -19,6 +20,7 @@ internal sealed class EngineLoop : IDisposable
     private readonly Scheduler _scheduler;
     private readonly Sampler _sampler;
     private readonly LogprobCalculator _logprobs;
+    private float[]? _constrained; // (vocab) a constrained copy of a logits row, when the raw row must stay readable
     private readonly ChannelReader<Sequence> _admissions;
     private readonly ConcurrentQueue<Sequence> _abandoned = new();
     private readonly Channel<EngineWork> _work = Channel.CreateUnbounded<EngineWork>(new UnboundedChannelOptions { SingleReader = false });
@@ -241,11 +243,16 @@ internal sealed class EngineLoop : IDisposable
             if (!part.NeedsLogits || sequence.IsAbandoned) continue;
             try
             {
-                int token = _sampler.Sample(output.Logits(i), sequence.Sampling, sequence.LogitBias, ref sequence.Rng,
+                Span<float> raw = output.Logits(i);
+                bool forks = sequence.Group is { Forked: false };
+                Span<float> logits = sequence.Constraint is { } constraint
+                    ? Constrain(sequence, constraint, raw, keepRaw: forks || sequence.Logprobs is not null)
+                    : raw;
+                int token = _sampler.Sample(logits, sequence.Sampling, sequence.LogitBias, ref sequence.Rng,
                     sequence.Tokens, sequence.PromptTokens);
-                // Logprobs describe the model's raw distribution: the logits as given, before bias and penalties.
-                TokenLogprobs? logprobs = sequence.Logprobs is { } top ? _logprobs.Compute(output.Logits(i), token, top) : null;
-                if (sequence.Group is { Forked: false } group) ForkChoices(sequence, group, output.Logits(i), now);
+                // Logprobs describe the model's raw distribution: the logits as given, before mask, bias and penalties.
+                TokenLogprobs? logprobs = sequence.Logprobs is { } top ? _logprobs.Compute(raw, token, top) : null;
+                if (forks) ForkChoices(sequence, sequence.Group!, raw, now);
                 if (sequence.Handoff is { } handoff)
                 {
                     HandOff(sequence, handoff, token, now);
@@ -285,6 +292,23 @@ internal sealed class EngineLoop : IDisposable
         embedding.Complete();
     }
 
+    // The logits with the sequence's output constraint applied: in place, or (keepRaw, when logprobs or forking choices
+    // still read the model's own distribution) in a scratch row.
+    private Span<float> Constrain(Sequence sequence, ConstraintMatcher constraint, Span<float> raw, bool keepRaw)
+    {
+        if (keepRaw) return ConstrainedCopy(sequence, constraint, raw);
+        ConstrainedLogits.Apply(sequence, constraint, raw);
+        return raw;
+    }
+
+    private Span<float> ConstrainedCopy(Sequence sequence, ConstraintMatcher constraint, ReadOnlySpan<float> raw)
+    {
+        Span<float> logits = _constrained ??= new float[raw.Length];
+        raw.CopyTo(logits);
+        ConstrainedLogits.Apply(sequence, constraint, logits);
+        return logits;
+    }
+
     // Choice 0 of an N > 1 request has computed its prompt: the other choices fork from it (sharing its full prompt
     // blocks) and sample their first token from the same logits, each with its own generator. Runs before choice 0
     // appends its token, so the blocks are still all prompt.
@@ -295,7 +319,8 @@ internal sealed class EngineLoop : IDisposable
         for (int c = 1; c < group.Choices.Length; c++)
         {
             Sequence child = group.Choices[c];
-            int token = _sampler.Sample(logits, child.Sampling, child.LogitBias, ref child.Rng, child.Tokens, child.PromptTokens);
+            ReadOnlySpan<float> childLogits = child.Constraint is { } constraint ? ConstrainedCopy(child, constraint, logits) : logits;
+            int token = _sampler.Sample(childLogits, child.Sampling, child.LogitBias, ref child.Rng, child.Tokens, child.PromptTokens);
             TokenLogprobs? logprobs = child.Logprobs is { } top ? _logprobs.Compute(logits, token, top) : null;
             GenerationUpdate update = SequenceOutput.Accept(child, token, now, _time, logprobs);
             if (update.IsFinal)

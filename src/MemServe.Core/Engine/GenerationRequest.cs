@@ -1,3 +1,4 @@
+using MemServe.Constraints;
 using MemServe.Sampling;
 
 namespace MemServe.Engine;
@@ -28,6 +29,14 @@ public sealed record GenerationRequest
     /// <summary>Strings that end generation (finish reason Stop). Text that could still become a stop
     /// string is held back, and the stop string itself is not part of the output.</summary>
     public IReadOnlyList<string> StopStrings { get; init; } = [];
+
+    /// <summary>Grammar the output must follow (a JSON Schema, any JSON object, or a GBNF grammar), or null for
+    /// free text. Before each token is sampled, every token the grammar does not allow next is masked out, and
+    /// the stop tokens (EOS) are allowed only where the output is complete; when nothing may follow, the output
+    /// ends with finish reason Stop. Stop strings and <see cref="MaxTokens"/> still apply and may end the output
+    /// before the grammar is complete (finish reason Stop or Length tells which). The constraint is compiled
+    /// once and may be shared by any number of requests.</summary>
+    public OutputConstraint? Constraint { get; init; }
 
     /// <summary>Keep generating past the model's EOS tokens. Default false.</summary>
     public bool IgnoreEos { get; init; }

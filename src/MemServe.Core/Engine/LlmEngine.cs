@@ -1,5 +1,6 @@
 using System.Runtime.CompilerServices;
 using System.Threading.Channels;
+using MemServe.Constraints;
 using MemServe.Diagnostics;
 using MemServe.Memory;
 using MemServe.Model;
@@ -40,6 +41,7 @@ public sealed class LlmEngine : ILlmEngine
     private readonly TimeProvider _time;
     private EngineKv? _kv;
     private long _nextRequestId;
+    private TokenVocabulary? _vocabulary;
     private int _disposed;
 
     /// <summary>Builds an engine over <paramref name="runner"/> (which charged its weights and scratch to
@@ -211,7 +213,7 @@ public sealed class LlmEngine : ILlmEngine
         for (int c = 0; c < request.N; c++)
         {
             group.Choices[c] = new Sequence(Interlocked.Increment(ref _nextRequestId), prompt, request, ContextLimit, stopIds,
-                Tokenizer.CreateDetokenizer(skipSpecialTokens: true), now, group, c) { UseCache = c == 0 };
+                Tokenizer.CreateDetokenizer(skipSpecialTokens: true), now, group, c) { UseCache = c == 0, Constraint = NewMatcher(request) };
         }
         return group.Choices[0];
     }
@@ -276,8 +278,15 @@ public sealed class LlmEngine : ILlmEngine
         int[] stopIds = _stopTokens.For(request);
         IIncrementalDetokenizer detokenizer = Tokenizer.CreateDetokenizer(skipSpecialTokens: true);
         return new Sequence(Interlocked.Increment(ref _nextRequestId), prompt, request, ContextLimit, stopIds,
-            detokenizer, _time.GetTimestamp()) { UseCache = useCache, Handoff = handoff };
+            detokenizer, _time.GetTimestamp()) { UseCache = useCache, Handoff = handoff, Constraint = NewMatcher(request) };
     }
+
+    // The request's own position in its output constraint, or null when it has none.
+    private ConstraintMatcher? NewMatcher(GenerationRequest request) =>
+        request.Constraint is { } constraint ? new ConstraintMatcher(constraint, Vocabulary) : null;
+
+    /// <summary>The tokenizer's tokens as bytes, built on the first constrained request. Thread-safe.</summary>
+    internal TokenVocabulary Vocabulary => LazyInitializer.EnsureInitialized(ref _vocabulary, () => TokenVocabulary.FromTokenizer(Tokenizer));
 
     /// <summary>A new embedding sequence for a validated input; <paramref name="useCache"/> as for generation.</summary>
     internal Sequence CreateEmbeddingSequence(int[] input, EmbeddingJob job, bool useCache) =>

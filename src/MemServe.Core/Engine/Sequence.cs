@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using MemServe.Constraints;
 using MemServe.Memory;
 using MemServe.Sampling;
 using MemServe.Tokenization;
@@ -53,6 +54,10 @@ internal sealed class Sequence
     /// <summary>False when the request neither reuses nor publishes cached prefixes on this engine (a
     /// disaggregation strategy that does not cache on this side).</summary>
     public bool UseCache { get; init; } = true;
+
+    /// <summary>Where the output stands in the request's <see cref="GenerationRequest.Constraint"/>; null when the
+    /// output is unconstrained.</summary>
+    public ConstraintMatcher? Constraint { get; init; }
 
     /// <summary>Set for a prefill-only request: the first sampled token and the prompt's KV go here instead of
     /// the update channel.</summary>

@@ -25,9 +25,16 @@ internal static class SequenceOutput
         }
         else
         {
+            sequence.Constraint?.Accept(token);
             string piece = sequence.Detokenizer.Append(token);
             delta = sequence.StopFilter is { } filter ? filter.Push(piece) : piece;
             if (sequence.StopFilter is { Stopped: true }) reason = FinishReason.Stop;
+            else if (sequence.Constraint is { MustEnd: true })
+            {
+                // The grammar is complete and nothing may follow: the output ends as if EOS had been sampled.
+                reason = FinishReason.Stop;
+                delta += FlushText(sequence, ref reason);
+            }
             else if (sequence.OutputTokens >= sequence.MaxTokens || sequence.Count >= sequence.ContextLimit)
             {
                 reason = FinishReason.Length;

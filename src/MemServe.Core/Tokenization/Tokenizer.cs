@@ -143,11 +143,6 @@ public sealed class Tokenizer : ITokenizer
     /// <inheritdoc/>
     public bool IsSpecial(int id) => (uint)id < (uint)_special.Length && _special[id];
 
-    /// <summary>The bytes token <paramref name="id"/> decodes to in the middle of a text (so a token that is part of
-    /// a multi-byte character gives its own partial bytes); empty for an unknown id. The span stays valid for the
-    /// tokenizer's lifetime and must not be modified. Thread-safe.</summary>
-    public ReadOnlySpan<byte> TokenBytes(int id) => _decoder.Piece(id, first: false);
-
     /// <summary>The token string of <paramref name="id"/> (added tokens included), or null if unknown.</summary>
     public string? IdToToken(int id) => (uint)id < (uint)_tokens.Length ? _tokens[id] : null;
 

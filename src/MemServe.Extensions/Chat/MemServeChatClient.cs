@@ -2,6 +2,7 @@ using System.Runtime.CompilerServices;
 using System.Text;
 using MemServe.Chat;
 using MemServe.Chat.Tools;
+using MemServe.Constraints;
 using MemServe.Engine;
 using MemServe.Sampling;
 using Microsoft.Extensions.AI;
@@ -179,12 +180,22 @@ public sealed class MemServeChatClient : IChatClient
             {
                 MaxTokens = options.MaxOutputTokens ?? request.MaxTokens,
                 StopStrings = options.StopSequences is { Count: > 0 } stops ? [.. stops] : request.StopStrings,
+                Constraint = ToConstraint(options.ResponseFormat) ?? request.Constraint,
             };
         }
         Dictionary<string, object?>? variables = tools?.ToolsVariable is { } toolList ? new() { ["tools"] = toolList } : null;
         request = request with { Prompt = _template.Render(turns, addGenerationPrompt: true, variables), AddSpecialTokens = false, Sampling = s };
         return tools?.ForcedGrammar is { } grammar ? ToolCallConstraint.Apply(request, grammar) : request;
     }
+
+    // ChatResponseFormat.Json with a schema → that JSON Schema (GetResponseAsync<T> sends T's); without one → any JSON
+    // object; Text (or none) → free text. A schema keyword the compiler does not handle throws ConstraintCompileException.
+    private static OutputConstraint? ToConstraint(ChatResponseFormat? format) => format switch
+    {
+        ChatResponseFormatJson { Schema: { } schema } => OutputConstraint.FromJsonSchema(schema.GetRawText()),
+        ChatResponseFormatJson => OutputConstraint.JsonObject(),
+        _ => null,
+    };
 
     private static ChatFinishReason ToFinishReason(FinishReason reason) =>
         reason == FinishReason.Length ? ChatFinishReason.Length : ChatFinishReason.Stop;

@@ -1,3 +1,4 @@
+using MemServe.Constraints;
 using MemServe.Engine;
 
 namespace MemServe.Extensions;
@@ -5,18 +6,20 @@ namespace MemServe.Extensions;
 /// <summary>
 /// Where forced tool calls (<c>tool_choice</c> <c>required</c> or named) meet constrained decoding: the JSON Schema →
 /// GBNF converter used for each function's arguments, and how a forced-call grammar is put on a request. Both the
-/// OpenAI endpoint and <see cref="MemServeChatClient"/> go through here. While <see cref="SchemaToGbnf"/> is null,
-/// forced calls are refused (400 naming <c>tool_choice</c>; <see cref="NotSupportedException"/> in the chat client),
-/// never run unconstrained. Stateless; thread-safe.
+/// OpenAI endpoint and <see cref="MemServeChatClient"/> go through here, so a forced call is always a valid call of
+/// an offered function whose arguments match its parameter schema, whatever the model. Stateless; thread-safe.
 /// </summary>
 internal static class ToolCallConstraint
 {
-    /// <summary>(schema JSON, rule name) → GBNF rules, or null when this build has no constrained decoding.</summary>
-    // Connect with: public static Func<string, string, string>? SchemaToGbnf => MemServe.Constraints.JsonSchemaGrammar.ToGbnf;
-    public static Func<string, string, string>? SchemaToGbnf => null;
+    /// <summary>(schema JSON, rule name) → GBNF rules (<see cref="JsonSchemaGrammar.ToGbnf"/>).</summary>
+    public static Func<string, string, string>? SchemaToGbnf { get; } = JsonSchemaGrammar.ToGbnf;
 
     /// <summary>The request constrained to <paramref name="grammar"/> (GBNF text whose top rule is <c>root</c>).</summary>
-    // Connect with: request with { Constraint = MemServe.Constraints.OutputConstraint.FromGbnf(grammar) };
-    public static GenerationRequest Apply(GenerationRequest request, string grammar) =>
-        throw new NotSupportedException("Forced tool calls need constrained decoding, which this build does not have.");
+    /// <exception cref="InvalidRequestException">The request already has a constraint (a response format).</exception>
+    public static GenerationRequest Apply(GenerationRequest request, string grammar)
+    {
+        if (request.Constraint is not null)
+            throw new InvalidRequestException("A forced tool call (tool_choice required or a named function) cannot be combined with response_format or grammar.");
+        return request with { Constraint = OutputConstraint.FromGbnf(grammar) };
+    }
 }

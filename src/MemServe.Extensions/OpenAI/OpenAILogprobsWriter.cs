@@ -91,9 +91,8 @@ internal sealed class OpenAILogprobsWriter(ITokenizer tokenizer)
     private (string Text, byte[] Bytes) Token(int id)
     {
         if (_tokens.TryGetValue(id, out (string, byte[]) cached)) return cached;
-        byte[] bytes = tokenizer is Tokenizer concrete
-            ? concrete.TokenBytes(id).ToArray()
-            : Encoding.UTF8.GetBytes(tokenizer.Decode([id]));
+        // A token's own bytes (a piece of a multi-byte character stays partial); a special token spells its text.
+        byte[] bytes = tokenizer.TokenBytes(id) ?? Encoding.UTF8.GetBytes(tokenizer.Decode([id]));
         (string, byte[]) entry = (Encoding.UTF8.GetString(bytes), bytes);
         _tokens[id] = entry;
         return entry;

@@ -109,6 +109,7 @@ internal static class OpenAIRequestMapper
             StopStrings = Stops(body.Stop),
             IgnoreEos = body.IgnoreEos ?? false,
             WaitForAdmission = false,
+            Constraint = OpenAIOutputConstraint.From(body.ResponseFormat, body.Grammar),
             Sampling = new SamplingParameters
             {
                 Temperature = body.Temperature ?? d.Temperature,

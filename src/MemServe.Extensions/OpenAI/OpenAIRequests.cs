@@ -70,5 +70,7 @@ internal abstract class SamplingRequest
     public bool? IgnoreEos { get; set; }
     public bool Stream { get; set; }
     public StreamOptionsRequest? StreamOptions { get; set; }
+    public JsonElement ResponseFormat { get; set; }
+    public string? Grammar { get; set; }
     [JsonExtensionData] public Dictionary<string, JsonElement>? UndeclaredFields { get; set; }
 }

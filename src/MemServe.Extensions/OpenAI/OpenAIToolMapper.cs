@@ -55,7 +55,19 @@ internal static class OpenAIToolMapper
         {
             if (ToolCallConstraint.SchemaToGbnf is not { } schemaToGbnf)
                 throw OpenAIException.BadRequest($"tool_choice '{(forcedName ?? mode)}' needs constrained decoding, which this server does not have.", "tool_choice");
-            grammar = ToolCallGrammar.Build(format, definitions, forcedName, allowMultiple, schemaToGbnf);
+            grammar = ToolCallGrammar.Build(format, definitions, forcedName, allowMultiple, (schema, rule) =>
+            {
+                try
+                {
+                    return schemaToGbnf(schema, rule);
+                }
+                catch (MemServe.Constraints.ConstraintCompileException ex)
+                {
+                    int index = definitions.FindIndex(t => ReferenceEquals(t.ParametersSchemaJson, schema));
+                    throw new OpenAIException(400, $"The parameters of tool '{definitions[index].Name}' cannot be enforced: {ex.Message}",
+                        $"tools[{index}].function.parameters", "unsupported_schema");
+                }
+            });
         }
         else if (anyStrict)
         {

@@ -87,13 +87,46 @@ public sealed class MemServeChatClientToolTests
     }
 
     [Fact]
-    public async Task Required_tool_mode_is_refused_until_constrained_decoding_is_connected()
+    public async Task Required_tool_mode_makes_the_real_model_call_with_arguments_matching_the_schema()
     {
-        var client = new MemServeChatClient(new ScriptedEngine(WeatherCall), ToolTestData.Qwen3Template);
+        LoadedModel model = LoadedModel.Default();
+        await using LlmEngine engine = LlmEngine.Create(model.Config, model.Weights, model.Tokenizer, new LlmEngineOptions
+        {
+            MemoryBudgetBytes = 256L << 20, Threads = 1, MaxRunningSequences = 2, OwnsWeights = true, ModelName = model.Name,
+        });
+        var client = new MemServeChatClient(engine, ToolTestData.Qwen3Template);
+        AIFunction pick = AIFunctionFactory.Create((bool urgent) => urgent ? "now" : "later", "schedule", "Schedule the task");
 
-        await Assert.ThrowsAsync<NotSupportedException>(() => client.GetResponseAsync([new ChatMessage(ChatRole.User, "Weather?")],
-            new ChatOptions { Tools = [s_weather], ToolMode = ChatToolMode.RequireAny }));
+        ChatResponse response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Schedule it.")],
+            new ChatOptions { Tools = [pick], ToolMode = ChatToolMode.RequireSpecific("schedule"), MaxOutputTokens = 120, Temperature = 1f, Seed = 3 });
+
+        Assert.Equal(ChatFinishReason.ToolCalls, response.FinishReason);
+        FunctionCallContent call = Assert.IsType<FunctionCallContent>(Assert.Single(Assert.Single(response.Messages).Contents));
+        Assert.Equal("schedule", call.Name);
+        Assert.Contains(((JsonElement)call.Arguments!["urgent"]!).ValueKind, new[] { JsonValueKind.True, JsonValueKind.False });
     }
+
+    [Fact]
+    public async Task GetResponseAsync_of_T_returns_an_instance_built_under_the_types_schema()
+    {
+        LoadedModel model = LoadedModel.Default();
+        await using LlmEngine engine = LlmEngine.Create(model.Config, model.Weights, model.Tokenizer, new LlmEngineOptions
+        {
+            MemoryBudgetBytes = 256L << 20, Threads = 1, MaxRunningSequences = 2, OwnsWeights = true, ModelName = model.Name,
+        });
+        IChatClient client = new MemServeChatClient(engine, ToolTestData.Qwen3Template);
+
+        ChatResponse<Flags> response = await client.GetResponseAsync<Flags>([new ChatMessage(ChatRole.User, "Flags?")],
+            new ChatOptions { MaxOutputTokens = 120, Temperature = 1f, Seed = 5 });
+
+        Assert.True(response.TryGetResult(out Flags? flags), response.Text);
+        Assert.NotNull(flags);
+        using JsonDocument document = JsonDocument.Parse(response.Text);
+        Assert.Equal(2, document.RootElement.EnumerateObject().Count());
+    }
+
+    /// <summary>A type for <c>GetResponseAsync&lt;T&gt;</c>: booleans only, so a random model always finishes it.</summary>
+    public sealed record Flags(bool Ready, bool Urgent);
 
     [Fact]
     public async Task Tools_with_a_template_that_has_no_tool_format_are_refused()

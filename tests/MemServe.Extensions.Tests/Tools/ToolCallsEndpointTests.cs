@@ -74,16 +74,59 @@ public sealed class ToolCallsEndpointTests(Qwen3TemplateServer server) : IClassF
     }
 
     [Fact]
-    public async Task Required_tool_choice_is_refused_until_constrained_decoding_is_connected()
+    public async Task Required_tool_choice_makes_the_real_model_call_a_tool_with_valid_arguments()
     {
         ChatClient client = OpenAIClients.Chat(server.Factory);
-        ChatCompletionOptions options = Options();
-        options.ToolChoice = ChatToolChoice.CreateRequiredChoice();
+        for (int seed = 1; seed <= 3; seed++)
+        {
+            var options = new ChatCompletionOptions { MaxOutputTokenCount = 160, Temperature = 1f, Tools = { s_alert, s_forecast } };
+#pragma warning disable OPENAI001
+            options.Seed = seed;
+#pragma warning restore OPENAI001
+            options.ToolChoice = ChatToolChoice.CreateRequiredChoice();
 
-        ClientResultException error = await Assert.ThrowsAsync<ClientResultException>(() => client.CompleteChatAsync(Conversation(), options));
+            ChatCompletion completion = await client.CompleteChatAsync([new UserChatMessage("Forecast?")], options);
 
-        Assert.Equal(400, error.Status);
-        Assert.Contains("tool_choice", error.Message, StringComparison.Ordinal);
+            Assert.Equal(ChatFinishReason.ToolCalls, completion.FinishReason);
+            ChatToolCall call = Assert.Single(completion.ToolCalls);
+            Assert.Contains(call.FunctionName, new[] { "get_alert", "get_forecast" });
+            if (call.FunctionName == "get_forecast") AssertForecastArguments(call.FunctionArguments.ToString());
+            else Assert.Contains(JsonDocument.Parse(call.FunctionArguments.ToString()).RootElement.GetProperty("level").GetInt32(), new[] { 1, 2, 3 });
+        }
+    }
+
+    [Fact]
+    public async Task A_named_tool_choice_calls_that_function_streamed_as_a_tool_call_delta()
+    {
+        ChatClient client = OpenAIClients.Chat(server.Factory);
+        var options = new ChatCompletionOptions { MaxOutputTokenCount = 160, Temperature = 1f, Tools = { s_weather, s_forecast } };
+        options.ToolChoice = ChatToolChoice.CreateFunctionChoice("get_forecast");
+        var calls = new List<StreamingChatToolCallUpdate>();
+        ChatFinishReason? finish = null;
+
+        await foreach (StreamingChatCompletionUpdate update in client.CompleteChatStreamingAsync([new UserChatMessage("Forecast?")], options))
+        {
+            calls.AddRange(update.ToolCallUpdates);
+            finish ??= update.FinishReason;
+        }
+
+        Assert.Equal(ChatFinishReason.ToolCalls, finish);
+        StreamingChatToolCallUpdate call = Assert.Single(calls);
+        Assert.Equal("get_forecast", call.FunctionName);
+        AssertForecastArguments(call.FunctionArgumentsUpdate.ToString());
+    }
+
+    private const string ForecastSchema = """{"type":"object","properties":{"unit":{"enum":["C","F"]},"tomorrow":{"type":"boolean"}},"required":["unit","tomorrow"],"additionalProperties":false}""";
+    private static readonly ChatTool s_alert = ChatTool.CreateFunctionTool("get_alert", "Alert level",
+        BinaryData.FromString("""{"type":"object","properties":{"level":{"enum":[1,2,3]}},"required":["level"]}"""));
+    private static readonly ChatTool s_forecast = ChatTool.CreateFunctionTool("get_forecast", "Forecast", BinaryData.FromString(ForecastSchema));
+
+    private static void AssertForecastArguments(string json)
+    {
+        JsonElement arguments = JsonDocument.Parse(json).RootElement;
+        Assert.Equal(["unit", "tomorrow"], arguments.EnumerateObject().Select(p => p.Name));
+        Assert.Contains(arguments.GetProperty("unit").GetString(), new[] { "C", "F" });
+        Assert.Contains(arguments.GetProperty("tomorrow").ValueKind, new[] { JsonValueKind.True, JsonValueKind.False });
     }
 
     [Theory]
@@ -91,6 +134,7 @@ public sealed class ToolCallsEndpointTests(Qwen3TemplateServer server) : IClassF
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"function_call":"auto"}""", "function_call")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f"}}],"tool_choice":{"type":"function","function":{"name":"g"}}}""", "tool_choice")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tool_choice":"required"}""", "tool_choice")]
+    [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","parameters":{"type":"object","properties":{"a":{"type":"string","format":"date"}}}}}],"tool_choice":"required"}""", "tools[0].function.parameters")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"f","strict":true}}]}""", "tools[0].function.strict")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"code_interpreter"}]}""", "tools[0].type")]
     [InlineData("""{"messages":[{"role":"user","content":"hi"}],"tools":[{"type":"function","function":{"name":"bad name"}}]}""", "tools[0].function.name")]

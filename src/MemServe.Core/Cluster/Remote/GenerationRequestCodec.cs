@@ -1,3 +1,4 @@
+using MemServe.Constraints;
 using MemServe.Engine;
 using MemServe.Sampling;
 
@@ -9,7 +10,8 @@ namespace MemServe.Cluster.Remote;
 /// <c>[string? prompt][i32[]? prompt ids][f32 temperature][i32 top-k][f32 top-p][f32 min-p][f32 repetition]
 /// [f32 presence][f32 frequency][i64? seed][i32 max tokens][i32[] stop ids][i32 n][string × n stop strings]
 /// [u8 flags: 1 ignore eos, 2 add special tokens, 4 wait for admission][string? session id]
-/// [i32 logprobs, -1 = off][i32 m][(i32 token id, f32 bias) × m logit bias][i32 choices (N)]</c>. Stateless.
+/// [i32 logprobs, -1 = off][i32 m][(i32 token id, f32 bias) × m logit bias][i32 choices (N)]
+/// [string? constraint kind][string? constraint GBNF (when the kind is set)]</c>. Stateless.
 /// </summary>
 internal static class GenerationRequestCodec
 {
@@ -48,6 +50,8 @@ internal static class GenerationRequestCodec
             }
         }
         w.WriteInt32(request.N);
+        w.WriteString(request.Constraint?.Description);
+        if (request.Constraint is { } constraint) w.WriteString(constraint.Gbnf);
     }
 
     /// <summary>Decodes a request; a malformed payload throws <see cref="Transport.KvTransportException"/>
@@ -97,8 +101,15 @@ internal static class GenerationRequestCodec
             sampling = sampling with { LogitBias = bias };
         }
         int choices = r.ReadInt32();
+        OutputConstraint? constraint = null;
+        if (r.ReadString() is { } kind)
+        {
+            string gbnf = r.ReadString() ?? RemoteThrowHelper.ProtocolViolation<string>("null constraint grammar");
+            constraint = OutputConstraint.FromWire(kind, gbnf); // a grammar the host cannot compile fails like a local request
+        }
         return new GenerationRequest
         {
+            Constraint = constraint,
             N = choices,
             Logprobs = logprobs < 0 ? null : logprobs,
             Prompt = prompt,

@@ -6,7 +6,7 @@ namespace MemServe.Cluster.Remote;
 public static class RemoteProtocol
 {
     /// <summary>The protocol version a host announces in its hello reply; a client refuses a host with another.</summary>
-    public const int Version = 3; // 3: Embed / EmbedReply; logprobs, logit bias and N in requests, logprobs and choice index in updates
+    public const int Version = 3; // 3: Embed / EmbedReply; logprobs, logit bias and N in requests, logprobs and choice index in updates; output constraints
 
     /// <summary>Correlation id of frames that belong to no request (insert and evict events).</summary>
     public const long NoCorrelation = 0;
