@@ -57,6 +57,11 @@ if (args.Length > 0 && args[0] == "paths")
     MemServe.Benchmarks.PathProbe.Run(args[1..]);
     return 0;
 }
+if (args.Length > 0 && args[0] == "constrained-decode")
+{
+    MemServe.Benchmarks.ConstrainedDecodeProbe.Run(args[1..]);
+    return 0;
+}
 if (args.Length > 0 && args[0] == "prefix-cache") return MemServe.Benchmarks.PrefixCacheHarness.Run(args[1..]);
 
 IConfig config = DefaultConfig.Instance

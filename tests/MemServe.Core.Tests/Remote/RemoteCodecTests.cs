@@ -47,7 +47,7 @@ public sealed class RemoteCodecTests
     {
         // A property added to GenerationRequest must be added to GenerationRequestCodec (and to this list).
         string[] covered = ["Prompt", "PromptTokenIds", "Sampling", "MaxTokens", "StopTokenIds", "StopStrings", "IgnoreEos",
-            "AddSpecialTokens", "WaitForAdmission", "SessionId", "Logprobs", "N"];
+            "AddSpecialTokens", "WaitForAdmission", "SessionId", "Logprobs", "N", "Constraint"];
         foreach (PropertyInfo p in typeof(GenerationRequest).GetProperties(BindingFlags.Public | BindingFlags.Instance))
             Assert.Contains(p.Name, covered);
     }
