@@ -26,7 +26,9 @@ internal static class OpenAIEmbeddings
         }
         catch (InvalidRequestException invalid)
         {
-            throw new OpenAIException(400, invalid.Message, ParamOf(invalid.Message));
+            // An input longer than the context gets vLLM's code, like the generation endpoints.
+            string? code = invalid.Message.Contains("but the context holds", StringComparison.Ordinal) ? OpenAIException.ContextLengthExceededCode : null;
+            throw new OpenAIException(400, invalid.Message, ParamOf(invalid.Message), code);
         }
         await WriteAsync(context.Response, result, loaded.Engine.ModelInfo.Name, base64, aborted).ConfigureAwait(false);
     }

@@ -165,6 +165,31 @@ public class ConstrainedGenerationTests
     }
 
     [Fact]
+    public async Task A_prefill_decode_split_gives_the_single_engines_constrained_output()
+    {
+        OutputConstraint constraint = OutputConstraint.FromJsonSchema(BoundedSchema);
+        GenerationRequest request = Request(constraint, 41);
+        string expected;
+        await using (LlmEngine single = CreateEngine(DefaultTokenizer()))
+            expected = (await single.CompleteAsync(request).WaitAsync(TestEngines.Patience)).Text;
+        var instances = new List<MemServe.Cluster.LocalEngineInstance>
+        {
+            new("p0", MemServe.Cluster.InstanceRole.Prefill, CreateEngine(DefaultTokenizer())),
+            new("d0", MemServe.Cluster.InstanceRole.Decode, CreateEngine(DefaultTokenizer())),
+        };
+        await using var cluster = new MemServe.Cluster.LlmCluster(instances,
+            new MemServe.Cluster.LlmClusterOptions { Disaggregation = MemServe.Cluster.DisaggregationStrategies.PdBasic });
+
+        GenerationResult result = await cluster.CompleteAsync(request).WaitAsync(TestEngines.Patience);
+
+        Assert.Equal(expected, result.Text);
+        Assert.Equal(FinishReason.Stop, result.FinishReason);
+        using JsonDocument output = JsonDocument.Parse(result.Text);
+        using JsonDocument schema = JsonDocument.Parse(BoundedSchema);
+        Assert.Null(SchemaValidator.Validate(output.RootElement, schema.RootElement));
+    }
+
+    [Fact]
     public void The_remote_codec_carries_the_constraint()
     {
         OutputConstraint constraint = OutputConstraint.FromJsonSchema(BoundedSchema);

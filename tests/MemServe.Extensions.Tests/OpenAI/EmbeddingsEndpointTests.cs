@@ -126,6 +126,7 @@ public sealed class EmbeddingsEndpointTests(MemServeServerFactory factory) : ICl
         { """{"input":"x","dimensions":"8"}""", "dimensions", null },
         { """{"input":"x","pooling":"cls"}""", "pooling", null },
         { """{"input":"x","normalize":"yes"}""", "normalize", null },
+        { "{\"input\":[" + string.Join(",", Enumerable.Repeat(5, 5000)) + "]}", "input", "context_length_exceeded" },
     };
 
     [Theory]
