@@ -89,11 +89,7 @@ public sealed class MemServeChatClientToolTests
     [Fact]
     public async Task Required_tool_mode_makes_the_real_model_call_with_arguments_matching_the_schema()
     {
-        LoadedModel model = LoadedModel.Default();
-        await using LlmEngine engine = LlmEngine.Create(model.Config, model.Weights, model.Tokenizer, new LlmEngineOptions
-        {
-            MemoryBudgetBytes = 256L << 20, Threads = 1, MaxRunningSequences = 2, OwnsWeights = true, ModelName = model.Name,
-        });
+        await using LlmEngine engine = DefaultEngine();
         var client = new MemServeChatClient(engine, ToolTestData.Qwen3Template);
         AIFunction pick = AIFunctionFactory.Create((bool urgent) => urgent ? "now" : "later", "schedule", "Schedule the task");
 
@@ -109,11 +105,7 @@ public sealed class MemServeChatClientToolTests
     [Fact]
     public async Task GetResponseAsync_of_T_returns_an_instance_built_under_the_types_schema()
     {
-        LoadedModel model = LoadedModel.Default();
-        await using LlmEngine engine = LlmEngine.Create(model.Config, model.Weights, model.Tokenizer, new LlmEngineOptions
-        {
-            MemoryBudgetBytes = 256L << 20, Threads = 1, MaxRunningSequences = 2, OwnsWeights = true, ModelName = model.Name,
-        });
+        await using LlmEngine engine = DefaultEngine();
         IChatClient client = new MemServeChatClient(engine, ToolTestData.Qwen3Template);
 
         ChatResponse<Flags> response = await client.GetResponseAsync<Flags>([new ChatMessage(ChatRole.User, "Flags?")],
@@ -141,11 +133,7 @@ public sealed class MemServeChatClientToolTests
     [Fact]
     public async Task Real_model_with_tools_offered_answers_with_its_own_output()
     {
-        LoadedModel model = LoadedModel.Default();
-        await using LlmEngine engine = LlmEngine.Create(model.Config, model.Weights, model.Tokenizer, new LlmEngineOptions
-        {
-            MemoryBudgetBytes = 256L << 20, Threads = 1, MaxRunningSequences = 2, OwnsWeights = true, ModelName = model.Name,
-        });
+        await using LlmEngine engine = DefaultEngine();
         var client = new MemServeChatClient(engine, ToolTestData.Qwen3Template);
         var ask = new ChatMessage[] { new(ChatRole.User, "Weather?") };
 
@@ -155,6 +143,16 @@ public sealed class MemServeChatClientToolTests
         Assert.Equal(4, withTools.Usage?.OutputTokenCount);
         Assert.True(withTools.Usage!.InputTokenCount > without.Usage!.InputTokenCount + 50, "the tools block was not rendered");
         Assert.Empty(withTools.Messages.SelectMany(m => m.Contents).OfType<FunctionCallContent>());
+    }
+
+    // The embedded default model (random weights, real tokenizer) in a small engine.
+    private static LlmEngine DefaultEngine()
+    {
+        LoadedModel model = LoadedModel.Default();
+        return LlmEngine.Create(model.Config, model.Weights, model.Tokenizer, new LlmEngineOptions
+        {
+            MemoryBudgetBytes = 256L << 20, Threads = 1, MaxRunningSequences = 2, OwnsWeights = true, ModelName = model.Name,
+        });
     }
 
     /// <summary>The reference: the same conversation rendered directly with the template, tools as M.E.AI declares them.</summary>
