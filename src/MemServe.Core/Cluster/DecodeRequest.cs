@@ -10,4 +10,6 @@ namespace MemServe.Cluster;
 /// <param name="UseCache">Keep the prompt blocks this instance already caches and receive only the rest; publish the
 /// received full blocks on landing (transfer-with-insert) and the output's blocks at the end (PD-Caching-2 and up).
 /// False receives every block and caches nothing.</param>
-public sealed record DecodeRequest(GenerationRequest Request, int FirstToken, ReadOnlyMemory<ulong> GeneratorState, bool UseCache);
+/// <param name="FirstLogprobs">The first token's logprobs from the prefill instance (when the request asks for them).</param>
+public sealed record DecodeRequest(GenerationRequest Request, int FirstToken, ReadOnlyMemory<ulong> GeneratorState, bool UseCache,
+    TokenLogprobs? FirstLogprobs = null);

@@ -90,7 +90,7 @@ public sealed class LocalEngineInstance : IEngineInstance, IPromptTreeObserver
         ArgumentNullException.ThrowIfNull(request);
         PrefillOutput output = await _engine.Kv.PrefillAsync(request.Request, request.UseCache, cancellationToken).ConfigureAwait(false);
         return new PrefillResult(output.FirstToken, output.Kv.TokenCount, output.CachedPromptTokens,
-            new LocalKvSource(Id, _engine.Kv, output.Kv), output.GeneratorState, output.PrefillTime);
+            new LocalKvSource(Id, _engine.Kv, output.Kv), output.GeneratorState, output.PrefillTime) { FirstLogprobs = output.FirstLogprobs };
     }
 
     /// <inheritdoc />
@@ -107,7 +107,7 @@ public sealed class LocalEngineInstance : IEngineInstance, IPromptTreeObserver
         }
         (KvLanding landing, _) = await LandAsync(prompt, promptKv, request.UseCache, request.UseCache, cancellationToken).ConfigureAwait(false);
         int held = Math.Min(prompt.Length, landing.HeldBlocks * BlockTokens);
-        await foreach (GenerationUpdate update in _engine.Kv.DecodeAsync(request.Request, request.FirstToken, request.GeneratorState,
+        await foreach (GenerationUpdate update in _engine.Kv.DecodeAsync(request.Request, request.FirstToken, request.FirstLogprobs, request.GeneratorState,
             landing, request.UseCache, held, cancellationToken).ConfigureAwait(false))
         {
             yield return update;
@@ -137,7 +137,7 @@ public sealed class LocalEngineInstance : IEngineInstance, IPromptTreeObserver
         landing.Sending = stream?.Completion;
         PrefillOutput output = await _engine.Kv.PrefillAsync(request.Request, request.UseCache, cancellationToken, stream).ConfigureAwait(false);
         return new PrefillResult(output.FirstToken, output.Kv.TokenCount, output.CachedPromptTokens,
-            new LocalKvSource(Id, _engine.Kv, output.Kv), output.GeneratorState, output.PrefillTime);
+            new LocalKvSource(Id, _engine.Kv, output.Kv), output.GeneratorState, output.PrefillTime) { FirstLogprobs = output.FirstLogprobs };
     }
 
     /// <summary>By-layer decode side, after the prefill: waits until every layer landed, publishes (with
@@ -159,7 +159,7 @@ public sealed class LocalEngineInstance : IEngineInstance, IPromptTreeObserver
         }
         landing.HandedOver = true;
         int held = Math.Min(landing.Prompt.Length, landed.HeldBlocks * BlockTokens);
-        await foreach (GenerationUpdate update in _engine.Kv.DecodeAsync(request.Request, request.FirstToken, request.GeneratorState,
+        await foreach (GenerationUpdate update in _engine.Kv.DecodeAsync(request.Request, request.FirstToken, request.FirstLogprobs, request.GeneratorState,
             landed, request.UseCache, held, cancellationToken).ConfigureAwait(false))
         {
             yield return update;

@@ -19,11 +19,9 @@ internal sealed class PdStrategy(string name, int level) : IDisaggregationStrate
     public async IAsyncEnumerable<GenerationUpdate> RunAsync(DisaggregationContext context,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
-        // The prefill side samples the first token alone: no forked choices and no logprobs for it.
+        // The prefill side samples the first token alone, so it cannot fork choices from it.
         if (context.Request.N > 1)
             throw new InvalidRequestException("N > 1 is not supported with prefill/decode disaggregation (use a colocated strategy).");
-        if (context.Request.Logprobs is not null)
-            throw new InvalidRequestException("Logprobs are not supported with prefill/decode disaggregation (use a colocated strategy).");
         RoutedInstance prefill = context.Route(InstanceRole.Prefill);
         RoutedInstance? decode = null;
         PrefillResult? prompt = null;
@@ -53,7 +51,7 @@ internal sealed class PdStrategy(string name, int level) : IDisaggregationStrate
             context.RecordInstance(prefill.Instance, "prefill", prompt.CachedPromptTokens);
 
             decode ??= context.Route(InstanceRole.Decode);
-            var request = new DecodeRequest(context.Request, prompt.FirstToken, prompt.GeneratorState, UseCache: level >= 2);
+            var request = new DecodeRequest(context.Request, prompt.FirstToken, prompt.GeneratorState, UseCache: level >= 2, prompt.FirstLogprobs);
             List<int>? output = level >= 3 ? [] : null;
             IAsyncEnumerable<GenerationUpdate> updates = byLayer
                 ? ((LocalEngineInstance)decode.Instance).DecodeLandedAsync(request, landing!, cancellationToken)

@@ -33,6 +33,10 @@ public sealed class PrefillResult : IAsyncDisposable
     /// <summary>The request's generator state after sampling <see cref="FirstToken"/>.</summary>
     public ReadOnlyMemory<ulong> GeneratorState { get; }
 
+    /// <summary>The first token's logprobs when the request asks for them (<see cref="Engine.GenerationRequest.Logprobs"/>),
+    /// else null; the decode side reports them with the first update.</summary>
+    public Engine.TokenLogprobs? FirstLogprobs { get; init; }
+
     /// <summary>Measured time from admission to the first token (calibrates the cost model).</summary>
     public TimeSpan PrefillTime { get; }
 

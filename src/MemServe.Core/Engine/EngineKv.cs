@@ -170,7 +170,7 @@ internal sealed class EngineKv(LlmEngine engine)
     /// <summary>Continues <paramref name="request"/> from imported prompt KV: the landed blocks become the
     /// sequence's, <paramref name="firstToken"/> (sampled by the prefill side) is its first output, and decoding goes
     /// on here. <paramref name="cachedPromptTokens"/> is reported in the usage.</summary>
-    public async IAsyncEnumerable<GenerationUpdate> DecodeAsync(GenerationRequest request, int firstToken,
+    public async IAsyncEnumerable<GenerationUpdate> DecodeAsync(GenerationRequest request, int firstToken, TokenLogprobs? firstLogprobs,
         ReadOnlyMemory<ulong> generatorState, KvLanding landing, bool useCache, int cachedPromptTokens,
         [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -182,7 +182,7 @@ internal sealed class EngineKv(LlmEngine engine)
         {
             landing.Hold.MoveTo(sequence);
             sequence.ComputedTokens = prompt.Length;
-            GenerationUpdate update = SequenceOutput.Accept(sequence, firstToken, engine.Time.GetTimestamp(), engine.Time);
+            GenerationUpdate update = SequenceOutput.Accept(sequence, firstToken, engine.Time.GetTimestamp(), engine.Time, firstLogprobs);
             if (update.IsFinal) engine.Scheduler.Remove(sequence);
             return update;
         }).ConfigureAwait(false);

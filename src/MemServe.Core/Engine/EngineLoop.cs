@@ -255,7 +255,7 @@ internal sealed class EngineLoop : IDisposable
                 if (forks) ForkChoices(sequence, sequence.Group!, raw, now);
                 if (sequence.Handoff is { } handoff)
                 {
-                    HandOff(sequence, handoff, token, now);
+                    HandOff(sequence, handoff, token, logprobs, now);
                     continue;
                 }
                 GenerationUpdate update = SequenceOutput.Accept(sequence, token, now, _time, logprobs);
@@ -346,12 +346,12 @@ internal sealed class EngineLoop : IDisposable
 
     // A prefill-only request computed its prompt and sampled its first token: the caller gets the token and a
     // hold on the prompt's blocks; the sequence itself ends here.
-    private void HandOff(Sequence sequence, PrefillHandoff handoff, int token, long now)
+    private void HandOff(Sequence sequence, PrefillHandoff handoff, int token, TokenLogprobs? logprobs, long now)
     {
         KvHold hold = _scheduler.HandOff(sequence);
         _counters.OnCompleted();
         var output = new PrefillOutput(token, Math.Max(0, sequence.CachedPromptTokens), hold, sequence.Rng.SaveState(),
-            _time.GetElapsedTime(sequence.FirstScheduledAt, now));
+            _time.GetElapsedTime(sequence.FirstScheduledAt, now), logprobs);
         if (!handoff.Complete(output)) _scheduler.Release(hold); // the caller already gave up
     }
 

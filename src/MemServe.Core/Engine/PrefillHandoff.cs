@@ -31,4 +31,6 @@ internal sealed class PrefillHandoff
 /// <param name="Kv">The prompt's blocks (the last may be partial), held until released.</param>
 /// <param name="GeneratorState">The request's random generator after sampling the first token.</param>
 /// <param name="PrefillTime">From admission to the first token.</param>
-internal sealed record PrefillOutput(int FirstToken, int CachedPromptTokens, KvHold Kv, ulong[] GeneratorState, TimeSpan PrefillTime);
+/// <param name="FirstLogprobs">The first token's logprobs when the request asks for them, else null.</param>
+internal sealed record PrefillOutput(int FirstToken, int CachedPromptTokens, KvHold Kv, ulong[] GeneratorState, TimeSpan PrefillTime,
+    TokenLogprobs? FirstLogprobs = null);

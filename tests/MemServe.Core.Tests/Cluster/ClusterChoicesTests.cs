@@ -31,13 +31,11 @@ public sealed class ClusterChoicesTests
         ClusterEngines.AssertIdleAndConsistent(cluster);
     }
 
-    [Theory]
-    [InlineData(2, null)]
-    [InlineData(1, 3)]
-    public async Task Prefill_decode_disaggregation_refuses_choices_and_logprobs(int n, int? logprobs)
+    [Fact]
+    public async Task Prefill_decode_disaggregation_refuses_choices()
     {
         await using LlmCluster cluster = ClusterEngines.Create(DisaggregationStrategies.PdBasic, 2);
-        GenerationRequest request = TestEngines.Greedy(TestEngines.Prompt(4, 9), 3) with { N = n, Logprobs = logprobs };
+        GenerationRequest request = TestEngines.Greedy(TestEngines.Prompt(4, 9), 3) with { N = 2 };
 
         var ex = await Assert.ThrowsAsync<InvalidRequestException>(async () =>
         {
@@ -45,5 +43,35 @@ public sealed class ClusterChoicesTests
         });
 
         Assert.Contains("disaggregation", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(DisaggregationStrategies.PdBasic, KvTransferMode.Aggregated)]
+    [InlineData(DisaggregationStrategies.PdCaching2, KvTransferMode.Aggregated)]
+    [InlineData(DisaggregationStrategies.PdCaching3, KvTransferMode.ByLayer)]
+    public async Task Logprobs_across_a_prefill_decode_split_equal_the_colocated_ones(string strategy, KvTransferMode mode)
+    {
+        GenerationRequest request = TestEngines.Greedy(TestEngines.Prompt(4, 9), 5) with { Logprobs = 3 };
+        await using LlmCluster colocated = ClusterEngines.Create(DisaggregationStrategies.Colocated, 1);
+        List<GenerationUpdate> expected = await UpdatesAsync(colocated, request);
+        await using var split = new LlmCluster(ClusterEngines.Instances(strategy, 2), new LlmClusterOptions
+        {
+            Disaggregation = strategy, KvTransferMode = mode, Random = new Random(5),
+        });
+
+        List<GenerationUpdate> actual = await UpdatesAsync(split, request);
+
+        Assert.Equal(expected.Select(u => u.TokenId), actual.Select(u => u.TokenId));
+        Assert.All(actual, u => Assert.NotNull(u.Logprobs)); // the first one comes from the prefill instance
+        Assert.Equal(expected.Select(u => u.Logprobs!.Logprob), actual.Select(u => u.Logprobs!.Logprob));
+        Assert.Equal(expected.SelectMany(u => u.Logprobs!.Top), actual.SelectMany(u => u.Logprobs!.Top));
+        ClusterEngines.AssertIdleAndConsistent(split);
+    }
+
+    private static async Task<List<GenerationUpdate>> UpdatesAsync(ILlmEngine engine, GenerationRequest request)
+    {
+        var updates = new List<GenerationUpdate>();
+        await foreach (GenerationUpdate update in engine.GenerateAsync(request)) updates.Add(update);
+        return updates;
     }
 }

@@ -1,4 +1,5 @@
 using System.Reflection;
+using MemServe.Cluster;
 using MemServe.Cluster.Remote;
 using MemServe.Engine;
 using MemServe.Sampling;
@@ -158,6 +159,23 @@ public sealed class RemoteCodecTests
         Assert.IsType<MemoryBudgetExceededException>(RemoteThrowHelper.FromRemote(RemoteErrorKind.MemoryBudgetExceeded, "m", "i", "e"));
         Assert.IsType<RemoteInstanceException>(RemoteThrowHelper.FromRemote(RemoteErrorKind.ShuttingDown, "m", "i", "e"));
         Assert.Equal(RemoteErrorKind.Overloaded, RemoteThrowHelper.KindOf(new EngineOverloadedException("full")));
+    }
+
+    [Fact]
+    public void A_decode_request_carries_the_first_tokens_logprobs()
+    {
+        var logprobs = new TokenLogprobs(-0.25f, [new TopLogprob(7, -0.25f), new TopLogprob(3, -1.5f)]);
+        var decode = new DecodeRequest(GenerationRequest.FromPrompt("x") with { Logprobs = 2 }, 7, new ulong[] { 1, 2, 3, 4 }, UseCache: true, logprobs);
+        using var w = new WireWriter();
+        RemoteKvMessages.WriteDecode(w, decode, new RemoteKvMessages.SourceShape("p0", 2, 30));
+
+        var r = new WireReader(w.Written.Span);
+        Assert.Equal(RemoteOp.Decode, (RemoteOp)r.ReadByte());
+        (DecodeRequest read, RemoteKvMessages.SourceShape shape) = RemoteKvMessages.ReadDecode(ref r);
+
+        Assert.Equal(-0.25f, read.FirstLogprobs!.Logprob);
+        Assert.Equal(logprobs.Top, read.FirstLogprobs.Top);
+        Assert.Equal(("p0", 2, 30), (shape.InstanceId, shape.BlockCount, shape.TokenCount));
     }
 
     private static GenerationRequest RoundTrip(GenerationRequest request)

@@ -56,7 +56,7 @@ internal static class GenerationUpdateCodec
         return new GenerationUpdate(tokenId, text) { FinishReason = (FinishReason)reason, Usage = usage, Timings = timings, Logprobs = logprobs, ChoiceIndex = choice };
     }
 
-    private static void WriteLogprobs(WireWriter w, TokenLogprobs? logprobs)
+    internal static void WriteLogprobs(WireWriter w, TokenLogprobs? logprobs)
     {
         w.WriteBool(logprobs is not null);
         if (logprobs is null) return;
@@ -69,7 +69,7 @@ internal static class GenerationUpdateCodec
         }
     }
 
-    private static TokenLogprobs? ReadLogprobs(ref WireReader r)
+    internal static TokenLogprobs? ReadLogprobs(ref WireReader r)
     {
         if (!r.ReadBool()) return null;
         float logprob = r.ReadSingle();

@@ -243,7 +243,7 @@ public sealed class RemoteEngine : ILlmEngine, IEngineInstance
             cancellationToken).ConfigureAwait(false);
         var r = RemoteKvMessages.ReadPrefillReply(reply);
         return new PrefillResult(r.FirstToken, r.PromptTokens, r.Cached, new RemoteKvSource(this, connection, id, r.Blocks, r.Tokens),
-            r.State, r.Time);
+            r.State, r.Time) { FirstLogprobs = r.Logprobs };
     }
 
     /// <inheritdoc />

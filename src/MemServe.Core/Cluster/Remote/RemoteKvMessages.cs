@@ -36,14 +36,15 @@ internal static class RemoteKvMessages
         w.WriteInt32(result.Kv.TokenCount);
         WriteState(w, result.GeneratorState.Span);
         w.WriteInt64(result.PrefillTime.Ticks);
+        GenerationUpdateCodec.WriteLogprobs(w, result.FirstLogprobs);
     }
 
-    public static (int FirstToken, int PromptTokens, int Cached, int Blocks, int Tokens, ulong[] State, TimeSpan Time) ReadPrefillReply(
+    public static (int FirstToken, int PromptTokens, int Cached, int Blocks, int Tokens, ulong[] State, TimeSpan Time, TokenLogprobs? Logprobs) ReadPrefillReply(
         ReadOnlySpan<byte> payload)
     {
         var r = Expect(payload, RemoteOp.PrefillReply);
         var reply = (r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), r.ReadInt32(), ReadState(ref r),
-            TimeSpan.FromTicks(r.ReadInt64()));
+            TimeSpan.FromTicks(r.ReadInt64()), GenerationUpdateCodec.ReadLogprobs(ref r));
         r.EnsureEnd();
         return reply;
     }
@@ -55,6 +56,7 @@ internal static class RemoteKvMessages
         w.WriteInt32(request.FirstToken);
         WriteState(w, request.GeneratorState.Span);
         w.WriteBool(request.UseCache);
+        GenerationUpdateCodec.WriteLogprobs(w, request.FirstLogprobs);
         WriteShape(w, source);
     }
 
@@ -64,7 +66,8 @@ internal static class RemoteKvMessages
         int first = r.ReadInt32();
         ulong[] state = ReadState(ref r);
         bool useCache = r.ReadBool();
-        return (new DecodeRequest(request, first, state, useCache), ReadShape(ref r));
+        TokenLogprobs? logprobs = GenerationUpdateCodec.ReadLogprobs(ref r);
+        return (new DecodeRequest(request, first, state, useCache, logprobs), ReadShape(ref r));
     }
 
     public static void WriteImport(WireWriter w, ReadOnlySpan<int> tokens, bool insert, SourceShape source)
