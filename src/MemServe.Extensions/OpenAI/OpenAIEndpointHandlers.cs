@@ -63,14 +63,13 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
             MappedChatRequest mapped = OpenAIRequestMapper.ToChatRequest(body, () => loaded.ChatTemplate);
             GenerationRequest request = OpenAIContextWindow.Fit(mapped.Request, loaded.Engine.Tokenizer, loaded.ContextTokens,
                 body.MaxCompletionTokens ?? body.MaxTokens, "messages");
-            ToolCallStreamParser? tools = mapped.Tools?.CreateParser();
-            if (tools is not null && request.N > 1) throw OpenAIException.Unsupported("n", "n > 1 together with tools is not supported.");
-            if (tools is not null && request.Logprobs is not null)
+            bool parseCalls = mapped.Tools is { ParseCalls: true };
+            if (parseCalls && request.Logprobs is not null)
                 throw OpenAIException.Unsupported("logprobs", "logprobs together with tools is not supported.");
-            if (tools is null)
+            if (!parseCalls)
                 await GenerateAsync(context, loaded, request, body, chat: true, MemServeMetricNames.ChatOperation).ConfigureAwait(false);
             else
-                await ToolCallResponder.GenerateAsync(context, loaded, request, body, tools).ConfigureAwait(false);
+                await ToolCallResponder.GenerateAsync(context, loaded, request, body, mapped.Tools!).ConfigureAwait(false);
         });
 
     public Task EmbeddingsAsync(HttpContext context) =>

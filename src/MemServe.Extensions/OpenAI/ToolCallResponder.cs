@@ -1,4 +1,3 @@
-using System.Text;
 using MemServe.Chat.Tools;
 using MemServe.Engine;
 using Microsoft.AspNetCore.Http;
@@ -7,14 +6,14 @@ using Microsoft.Extensions.DependencyInjection;
 namespace MemServe.Extensions.OpenAI;
 
 /// <summary>
-/// Answers a chat request that offers tools: the output goes through a <see cref="ToolCallStreamParser"/>, so calls
-/// come back as <c>message.tool_calls</c> (whole response) or as tool-call deltas (stream), content before a call is
-/// sent as content, and text that may start a call marker is held back until it is known. Stateless.
+/// Answers a chat request that offers tools: each choice's output goes through its own <see cref="ToolCallStreamParser"/>,
+/// so calls come back as <c>message.tool_calls</c> (whole response) or as tool-call deltas (stream), content before a
+/// call is sent as content, and text that may start a call marker is held back until it is known. Stateless.
 /// </summary>
 internal static class ToolCallResponder
 {
     public static async Task GenerateAsync(HttpContext context, MemServeLoadedEngine loaded, GenerationRequest request, SamplingRequest body,
-        ToolCallStreamParser parser)
+        ChatToolPlan plan)
     {
         CancellationToken aborted = context.RequestAborted;
         long created = context.RequestServices.GetRequiredService<TimeProvider>().GetUtcNow().ToUnixTimeSeconds();
@@ -25,21 +24,32 @@ internal static class ToolCallResponder
             // The first step admits the request: a full queue throws here, before any byte is sent.
             if (!await enumerator.MoveNextAsync().ConfigureAwait(false)) throw new InvalidOperationException("The request produced no output.");
             using var writer = new OpenAIResponseWriter(context.Response, chat: true, loaded.Engine.ModelInfo.Name, created);
-            var choice = new OpenAIChoice(0, logprobs: false);
-            List<ToolCall> calls = choice.ToolCalls = [];
+            var choices = new OpenAIChoice[request.N];
+            var parsers = new ToolCallStreamParser[request.N];
+            var sent = new int[request.N];
+            for (int i = 0; i < choices.Length; i++)
+            {
+                choices[i] = new OpenAIChoice(i, logprobs: false) { ToolCalls = [] };
+                parsers[i] = plan.CreateParser()!;
+            }
+            int open = choices.Length, completionTokens = 0;
+            GenerationUsage? firstUsage = null;
             if (!body.Stream)
             {
-                var content = new StringBuilder();
                 do
                 {
                     GenerationUpdate update = enumerator.Current;
-                    content.Append(parser.Push(update.TextDelta, calls));
+                    OpenAIChoice choice = choices[update.ChoiceIndex];
+                    ToolCallStreamParser parser = parsers[update.ChoiceIndex];
+                    choice.Text.Append(parser.Push(update.TextDelta, choice.ToolCalls!));
                     if (update is { FinishReason: { } reason, Usage: { } usage })
                     {
-                        content.Append(parser.Finish(calls));
-                        choice.Text.Append(content);
+                        choice.Text.Append(parser.Finish(choice.ToolCalls!));
                         choice.FinishReason = reason;
-                        await writer.WriteResponseAsync([choice], usage, aborted).ConfigureAwait(false);
+                        firstUsage ??= usage;
+                        completionTokens += usage.OutputTokens;
+                        if (--open > 0) continue;
+                        await writer.WriteResponseAsync(choices, firstUsage with { OutputTokens = completionTokens }, aborted).ConfigureAwait(false);
                         return;
                     }
                 }
@@ -48,21 +58,27 @@ internal static class ToolCallResponder
             }
 
             bool includeUsage = body.StreamOptions?.IncludeUsage == true;
-            int sent = 0;
             writer.StartStream();
             try
             {
                 do
                 {
                     GenerationUpdate update = enumerator.Current;
-                    string text = parser.Push(update.TextDelta, calls);
-                    if (update.FinishReason is { } reason) text += parser.Finish(calls);
+                    int index = update.ChoiceIndex;
+                    OpenAIChoice choice = choices[index];
+                    List<ToolCall> calls = choice.ToolCalls!;
+                    string text = parsers[index].Push(update.TextDelta, calls);
+                    if (update.FinishReason is not null) text += parsers[index].Finish(calls);
                     if (text.Length > 0) await writer.WriteChunkAsync(choice, text, null, includeUsage, token: null, aborted).ConfigureAwait(false);
-                    for (; sent < calls.Count; sent++) await writer.WriteToolCallChunkAsync(choice, calls[sent], sent, includeUsage, aborted).ConfigureAwait(false);
-                    if (update.FinishReason is { } finish)
+                    for (; sent[index] < calls.Count; sent[index]++)
+                        await writer.WriteToolCallChunkAsync(choice, calls[sent[index]], sent[index], includeUsage, aborted).ConfigureAwait(false);
+                    if (update is { FinishReason: { } finish, Usage: { } usage })
                     {
                         await writer.WriteChunkAsync(choice, "", finish, includeUsage, token: null, aborted).ConfigureAwait(false);
-                        if (includeUsage && update.Usage is { } usage) await writer.WriteUsageChunkAsync(usage, aborted).ConfigureAwait(false);
+                        firstUsage ??= usage;
+                        completionTokens += usage.OutputTokens;
+                        if (--open > 0) continue;
+                        if (includeUsage) await writer.WriteUsageChunkAsync(firstUsage with { OutputTokens = completionTokens }, aborted).ConfigureAwait(false);
                         await writer.WriteDoneAsync(aborted).ConfigureAwait(false);
                         return;
                     }

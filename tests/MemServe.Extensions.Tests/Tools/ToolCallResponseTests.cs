@@ -103,7 +103,8 @@ public sealed class ToolCallResponseTests
         var body = new ChatCompletionRequest { Stream = stream };
 
         await ToolCallResponder.GenerateAsync(context, loaded, new GenerationRequest { Prompt = "p" }, body,
-            new ToolCallStreamParser(ToolCallFormat.Hermes, allowMultiple, s_names));
+            new ChatToolPlan(ToolCallFormat.Hermes, ParseCalls: true, allowMultiple,
+                [.. s_names.Select(name => new ToolDefinition(name, "{}"))], ForcedGrammar: null));
         await context.Response.BodyWriter.FlushAsync();
 
         Assert.Equal((int)HttpStatusCode.OK, context.Response.StatusCode);

@@ -88,10 +88,38 @@ public sealed class ToolCallsEndpointTests(Qwen3TemplateServer server) : IClassF
             ChatCompletion completion = await client.CompleteChatAsync([new UserChatMessage("Forecast?")], options);
 
             Assert.Equal(ChatFinishReason.ToolCalls, completion.FinishReason);
-            ChatToolCall call = Assert.Single(completion.ToolCalls);
-            Assert.Contains(call.FunctionName, new[] { "get_alert", "get_forecast" });
-            if (call.FunctionName == "get_forecast") AssertForecastArguments(call.FunctionArguments.ToString());
-            else Assert.Contains(JsonDocument.Parse(call.FunctionArguments.ToString()).RootElement.GetProperty("level").GetInt32(), new[] { 1, 2, 3 });
+            Assert.NotEmpty(completion.ToolCalls); // parallel calls are allowed by default: one or more, each valid
+            foreach (ChatToolCall call in completion.ToolCalls)
+            {
+                Assert.Contains(call.FunctionName, new[] { "get_alert", "get_forecast" });
+                if (call.FunctionName == "get_forecast") AssertForecastArguments(call.FunctionArguments.ToString());
+                else Assert.Contains(JsonDocument.Parse(call.FunctionArguments.ToString()).RootElement.GetProperty("level").GetInt32(), new[] { 1, 2, 3 });
+            }
+        }
+    }
+
+    [Fact]
+    public async Task Each_of_n_choices_makes_its_own_forced_call()
+    {
+        using HttpClient http = server.Factory.CreateClient();
+        string body = """{"messages":[{"role":"user","content":"Forecast?"}],"n":3,"max_tokens":160,"temperature":1,"seed":4,"tool_choice":"required","tools":[{"type":"function","function":{"name":"get_forecast","parameters":"""
+            + ForecastSchema + "}}]}";
+
+        using HttpResponseMessage response = await http.PostAsync("/v1/chat/completions", new StringContent(body, Encoding.UTF8, "application/json"));
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        JsonElement choices = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("choices");
+        Assert.Equal([0, 1, 2], choices.EnumerateArray().Select(c => c.GetProperty("index").GetInt32()));
+        foreach (JsonElement choice in choices.EnumerateArray())
+        {
+            Assert.Equal("tool_calls", choice.GetProperty("finish_reason").GetString());
+            JsonElement[] calls = choice.GetProperty("message").GetProperty("tool_calls").EnumerateArray().ToArray();
+            Assert.NotEmpty(calls); // parallel calls are allowed by default: one or more, each valid
+            foreach (JsonElement call in calls)
+            {
+                Assert.Equal("get_forecast", call.GetProperty("function").GetProperty("name").GetString());
+                AssertForecastArguments(call.GetProperty("function").GetProperty("arguments").GetString()!);
+            }
         }
     }
 
@@ -111,9 +139,12 @@ public sealed class ToolCallsEndpointTests(Qwen3TemplateServer server) : IClassF
         }
 
         Assert.Equal(ChatFinishReason.ToolCalls, finish);
-        StreamingChatToolCallUpdate call = Assert.Single(calls);
-        Assert.Equal("get_forecast", call.FunctionName);
-        AssertForecastArguments(call.FunctionArgumentsUpdate.ToString());
+        Assert.NotEmpty(calls);
+        foreach (StreamingChatToolCallUpdate call in calls)
+        {
+            Assert.Equal("get_forecast", call.FunctionName);
+            AssertForecastArguments(call.FunctionArgumentsUpdate.ToString());
+        }
     }
 
     private const string ForecastSchema = """{"type":"object","properties":{"unit":{"enum":["C","F"]},"tomorrow":{"type":"boolean"}},"required":["unit","tomorrow"],"additionalProperties":false}""";
