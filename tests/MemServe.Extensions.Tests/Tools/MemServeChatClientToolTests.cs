@@ -94,7 +94,7 @@ public sealed class MemServeChatClientToolTests
         AIFunction pick = AIFunctionFactory.Create((bool urgent) => urgent ? "now" : "later", "schedule", "Schedule the task");
 
         ChatResponse response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "Schedule it.")],
-            new ChatOptions { Tools = [pick], ToolMode = ChatToolMode.RequireSpecific("schedule"), MaxOutputTokens = 120, Temperature = 1f, Seed = 3 });
+            new ChatOptions { Tools = [pick], ToolMode = ChatToolMode.RequireSpecific("schedule"), AllowMultipleToolCalls = false, MaxOutputTokens = 120, Temperature = 1f, Seed = 3 });
 
         Assert.Equal(ChatFinishReason.ToolCalls, response.FinishReason);
         FunctionCallContent call = Assert.IsType<FunctionCallContent>(Assert.Single(Assert.Single(response.Messages).Contents));
