@@ -67,6 +67,33 @@ public class ConstrainedGenerationTests
         engine.Pool.CheckIntegrity();
     }
 
+    public static TheoryData<string> SamplingSettings => new() { "top-k", "top-p", "min-p", "penalties", "logit-bias", "greedy" };
+
+    [Theory]
+    [MemberData(nameof(SamplingSettings))]
+    public async Task Every_sampling_setting_keeps_to_the_schema(string setting)
+    {
+        await using LlmEngine engine = CreateEngine(DefaultTokenizer());
+        using JsonDocument schema = JsonDocument.Parse(BoundedSchema);
+        var sampling = new SamplingParameters { Temperature = 1f, Seed = 51 };
+        sampling = setting switch
+        {
+            "top-k" => sampling with { TopK = 3 },
+            "top-p" => sampling with { TopP = 0.5f },
+            "min-p" => sampling with { MinP = 0.2f },
+            "penalties" => sampling with { RepetitionPenalty = 1.3f, PresencePenalty = 1f, FrequencyPenalty = 1f },
+            "logit-bias" => sampling with { LogitBias = new Dictionary<int, float> { [DefaultTokenizer().Encode("{")[0]] = -100f, [5] = 100f } },
+            _ => SamplingParameters.Greedy,
+        };
+
+        GenerationResult result = await engine.CompleteAsync(Request(OutputConstraint.FromJsonSchema(BoundedSchema), 0) with { Sampling = sampling })
+            .WaitAsync(TestEngines.Patience);
+
+        Assert.Equal(FinishReason.Stop, result.FinishReason);
+        using JsonDocument output = JsonDocument.Parse(result.Text);
+        Assert.Null(SchemaValidator.Validate(output.RootElement, schema.RootElement));
+    }
+
     [Fact]
     public async Task Json_object_outputs_that_end_parse_as_objects()
     {
