@@ -84,6 +84,18 @@ public sealed class ConstraintMatcher
             logits[count..].Fill(float.NegativeInfinity);
     }
 
+    /// <summary>True when at least one token may come next (a word of the current mask is non-zero); false when the
+    /// grammar needs bytes no token of the vocabulary spells. Reads the cached mask (computing it if needed).</summary>
+    public bool AnyTokenAllowed
+    {
+        get
+        {
+            foreach (ulong word in CurrentMask())
+                if (word != 0) return true;
+            return false;
+        }
+    }
+
     /// <summary>The same decision as <see cref="MaskLogits"/> as a bitmask: bit t of <c>mask[t &gt;&gt; 6]</c> set = token
     /// t allowed. <paramref name="mask"/> must hold at least <c>(Count + 63) / 64</c> words; extra words are cleared.</summary>
     public void FillAllowed(Span<ulong> mask)

@@ -29,7 +29,8 @@ internal static class ConstrainedLogits
         {
             for (int i = 0; i < stopIds.Length; i++) logits[stopIds[i]] = saved[i];
         }
-        if (float.IsNegativeInfinity(System.Numerics.Tensors.TensorPrimitives.Max(logits))) ThrowDeadEnd(sequence, matcher);
+        // The mask itself says whether anything survives (no pass over the logits): some token, or a restored stop token.
+        if (!canEnd && !matcher.AnyTokenAllowed) ThrowDeadEnd(sequence, matcher);
     }
 
     [DoesNotReturn]

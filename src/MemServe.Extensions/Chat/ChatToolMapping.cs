@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using MemServe.Chat;
 using MemServe.Chat.Tools;
+using MemServe.Constraints;
 using Microsoft.Extensions.AI;
 using ChatMessage = Microsoft.Extensions.AI.ChatMessage;
 using TemplateMessage = MemServe.Chat.ChatMessage;
@@ -51,9 +52,7 @@ internal static class ChatToolMapping
         {
             if (required.RequiredFunctionName is { } forced && !names.Contains(forced))
                 throw new ArgumentException($"ChatOptions.ToolMode requires function '{forced}', which is not among ChatOptions.Tools.", nameof(options));
-            if (ToolCallConstraint.SchemaToGbnf is not { } schemaToGbnf)
-                throw new NotSupportedException("ChatOptions.ToolMode: a required tool call needs constrained decoding, which this build does not have.");
-            grammar = ToolCallGrammar.Build(format, definitions, required.RequiredFunctionName, allowMultiple, schemaToGbnf);
+            grammar = ToolCallGrammar.Build(format, definitions, required.RequiredFunctionName, allowMultiple, JsonSchemaGrammar.ToGbnf);
         }
         return new Plan(format, allowMultiple, names, variable, grammar);
     }

@@ -4,16 +4,13 @@ using MemServe.Engine;
 namespace MemServe.Extensions;
 
 /// <summary>
-/// Where forced tool calls (<c>tool_choice</c> <c>required</c> or named) meet constrained decoding: the JSON Schema →
-/// GBNF converter used for each function's arguments, and how a forced-call grammar is put on a request. Both the
-/// OpenAI endpoint and <see cref="MemServeChatClient"/> go through here, so a forced call is always a valid call of
+/// Where forced tool calls (<c>tool_choice</c> <c>required</c> or named) meet constrained decoding: how a forced-call
+/// grammar (built by <c>ToolCallGrammar</c> with <see cref="JsonSchemaGrammar.ToGbnf"/> for each function's arguments)
+/// is put on a request. Both the OpenAI endpoint and <see cref="MemServeChatClient"/> go through here, so a forced call is always a valid call of
 /// an offered function whose arguments match its parameter schema, whatever the model. Stateless; thread-safe.
 /// </summary>
 internal static class ToolCallConstraint
 {
-    /// <summary>(schema JSON, rule name) → GBNF rules (<see cref="JsonSchemaGrammar.ToGbnf"/>).</summary>
-    public static Func<string, string, string>? SchemaToGbnf { get; } = JsonSchemaGrammar.ToGbnf;
-
     /// <summary>The request constrained to <paramref name="grammar"/> (GBNF text whose top rule is <c>root</c>).</summary>
     /// <exception cref="InvalidRequestException">The request already has a constraint (a response format).</exception>
     public static GenerationRequest Apply(GenerationRequest request, string grammar)

@@ -92,8 +92,7 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
                 logprobs ? new OpenAILogprobsWriter(engine.Tokenizer) : null);
             var choices = new OpenAIChoice[request.N];
             for (int i = 0; i < choices.Length; i++) choices[i] = new OpenAIChoice(i, logprobs);
-            int open = choices.Length, completionTokens = 0;
-            GenerationUsage? firstUsage = null;
+            var usages = new ChoiceUsageTally(choices.Length);
             if (!body.Stream)
             {
                 do
@@ -105,11 +104,9 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
                     if (update is { FinishReason: { } reason, Usage: { } usage })
                     {
                         choice.FinishReason = reason;
-                        firstUsage ??= usage;
-                        completionTokens += usage.OutputTokens;
-                        if (--open == 0)
+                        if (usages.End(usage))
                         {
-                            await writer.WriteResponseAsync(choices, firstUsage with { OutputTokens = completionTokens }, aborted).ConfigureAwait(false);
+                            await writer.WriteResponseAsync(choices, usages.Total, aborted).ConfigureAwait(false);
                             return;
                         }
                     }
@@ -130,10 +127,8 @@ internal sealed class OpenAIEndpointHandlers(string? serviceKey)
                     if (update is { FinishReason: { } reason, Usage: { } usage })
                     {
                         await writer.WriteChunkAsync(choice, update.TextDelta, reason, includeUsage, token, aborted).ConfigureAwait(false);
-                        firstUsage ??= usage;
-                        completionTokens += usage.OutputTokens;
-                        if (--open > 0) continue;
-                        if (includeUsage) await writer.WriteUsageChunkAsync(firstUsage with { OutputTokens = completionTokens }, aborted).ConfigureAwait(false);
+                        if (!usages.End(usage)) continue;
+                        if (includeUsage) await writer.WriteUsageChunkAsync(usages.Total, aborted).ConfigureAwait(false);
                         await writer.WriteDoneAsync(aborted).ConfigureAwait(false);
                         return;
                     }

@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Text.Json;
 using MemServe.Chat;
 using MemServe.Chat.Tools;
+using MemServe.Constraints;
 
 namespace MemServe.Extensions.OpenAI;
 
@@ -53,15 +54,13 @@ internal static class OpenAIToolMapper
         string? grammar = null;
         if (mode is "required" or "function")
         {
-            if (ToolCallConstraint.SchemaToGbnf is not { } schemaToGbnf)
-                throw OpenAIException.BadRequest($"tool_choice '{(forcedName ?? mode)}' needs constrained decoding, which this server does not have.", "tool_choice");
             grammar = ToolCallGrammar.Build(format, definitions, forcedName, allowMultiple, (schema, rule) =>
             {
                 try
                 {
-                    return schemaToGbnf(schema, rule);
+                    return JsonSchemaGrammar.ToGbnf(schema, rule);
                 }
-                catch (MemServe.Constraints.ConstraintCompileException ex)
+                catch (ConstraintCompileException ex)
                 {
                     int index = definitions.FindIndex(t => ReferenceEquals(t.ParametersSchemaJson, schema));
                     throw new OpenAIException(400, $"The parameters of tool '{definitions[index].Name}' cannot be enforced: {ex.Message}",

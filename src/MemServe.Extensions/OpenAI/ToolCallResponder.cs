@@ -32,8 +32,7 @@ internal static class ToolCallResponder
                 choices[i] = new OpenAIChoice(i, logprobs: false) { ToolCalls = [] };
                 parsers[i] = plan.CreateParser()!;
             }
-            int open = choices.Length, completionTokens = 0;
-            GenerationUsage? firstUsage = null;
+            var usages = new ChoiceUsageTally(choices.Length);
             if (!body.Stream)
             {
                 do
@@ -46,10 +45,8 @@ internal static class ToolCallResponder
                     {
                         choice.Text.Append(parser.Finish(choice.ToolCalls!));
                         choice.FinishReason = reason;
-                        firstUsage ??= usage;
-                        completionTokens += usage.OutputTokens;
-                        if (--open > 0) continue;
-                        await writer.WriteResponseAsync(choices, firstUsage with { OutputTokens = completionTokens }, aborted).ConfigureAwait(false);
+                        if (!usages.End(usage)) continue;
+                        await writer.WriteResponseAsync(choices, usages.Total, aborted).ConfigureAwait(false);
                         return;
                     }
                 }
@@ -75,10 +72,8 @@ internal static class ToolCallResponder
                     if (update is { FinishReason: { } finish, Usage: { } usage })
                     {
                         await writer.WriteChunkAsync(choice, "", finish, includeUsage, token: null, aborted).ConfigureAwait(false);
-                        firstUsage ??= usage;
-                        completionTokens += usage.OutputTokens;
-                        if (--open > 0) continue;
-                        if (includeUsage) await writer.WriteUsageChunkAsync(firstUsage with { OutputTokens = completionTokens }, aborted).ConfigureAwait(false);
+                        if (!usages.End(usage)) continue;
+                        if (includeUsage) await writer.WriteUsageChunkAsync(usages.Total, aborted).ConfigureAwait(false);
                         await writer.WriteDoneAsync(aborted).ConfigureAwait(false);
                         return;
                     }

@@ -1,4 +1,5 @@
 using System.Text;
+using MemServe.Constraints;
 
 namespace MemServe.Chat.Tools;
 
@@ -66,29 +67,10 @@ public static class ToolCallGrammar
         {
             string rule = "tool" + i.ToString(System.Globalization.CultureInfo.InvariantCulture);
             string prefix = "{\"name\": \"" + tools[i].Name + "\", \"" + argumentsKey + "\": ";
-            gbnf.Append(rule).Append(" ::= ").Append(Literal(prefix)).Append(' ').Append(rule).Append("-args ").Append(Literal("}")).Append('\n');
+            gbnf.Append(rule).Append(" ::= ").Append(JsonGrammarText.Literal(prefix)).Append(' ').Append(rule).Append("-args ").Append(JsonGrammarText.Literal("}")).Append('\n');
             string argsRules = schemaToGbnf(tools[i].ParametersSchemaJson, rule + "-args");
             gbnf.Append(argsRules.TrimEnd('\n')).Append('\n');
         }
         return gbnf.ToString();
-    }
-
-    /// <summary>A GBNF string literal: double quotes with <c>\"</c>, <c>\\</c>, <c>\n</c>, <c>\r</c>, <c>\t</c> escaped.</summary>
-    internal static string Literal(string text)
-    {
-        var literal = new StringBuilder(text.Length + 2).Append('"');
-        foreach (char c in text)
-        {
-            switch (c)
-            {
-                case '"': literal.Append("\\\""); break;
-                case '\\': literal.Append("\\\\"); break;
-                case '\n': literal.Append("\\n"); break;
-                case '\r': literal.Append("\\r"); break;
-                case '\t': literal.Append("\\t"); break;
-                default: literal.Append(c); break;
-            }
-        }
-        return literal.Append('"').ToString();
     }
 }

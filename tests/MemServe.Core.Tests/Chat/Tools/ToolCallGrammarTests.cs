@@ -95,7 +95,7 @@ public sealed class ToolCallGrammarTests
         // The grammar's literals for a named call with "{}" arguments must be exactly this text.
         string gbnf = ToolCallGrammar.Build(format, s_tools, forcedName: "get_time", allowMultiple: false, FakeToGbnf);
         string prefix = forced[..forced.IndexOf("{}", StringComparison.Ordinal)];
-        Assert.Contains(ToolCallGrammar.Literal(prefix.TrimStart('[')), gbnf, StringComparison.Ordinal);
+        Assert.Contains(MemServe.Constraints.JsonGrammarText.Literal(prefix.TrimStart('[')), gbnf, StringComparison.Ordinal);
         var calls = new List<ToolCall>();
         var parser = new ToolCallStreamParser(format);
 
